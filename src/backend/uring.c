@@ -1,0 +1,128 @@
+/*
+ * io_uring backend.
+ *
+ * Submissions are batched: submit() only fills an SQE; the ring is entered
+ * once per loop iteration (poll) or when going to sleep (wait). Completions
+ * are reaped straight from the shared CQ ring, so a busy reactor with
+ * nothing to submit makes no system call at all to learn about them.
+ */
+#include <errno.h>
+#include <liburing.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/backend.h"
+
+#define RING_ENTRIES 1024
+
+struct reef__backend {
+    struct io_uring ring;
+};
+
+static int create(struct reef__backend **out)
+{
+    struct reef__backend *b = calloc(1, sizeof(*b));
+    if (!b)
+        return -ENOMEM;
+    /* COOP_TASKRUN: the kernel does not interrupt us to post completions;
+     * TASKRUN_FLAG tells us when it has some waiting (kernel 5.19+).
+     * Fall back to plain flags on older kernels. */
+    unsigned flags[] = {IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN |
+                            IORING_SETUP_TASKRUN_FLAG,
+                        0};
+    int rc = -EINVAL;
+    for (unsigned i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+        rc = io_uring_queue_init(RING_ENTRIES, &b->ring, flags[i]);
+        if (rc != -EINVAL)
+            break;
+    }
+    if (rc < 0) {
+        free(b);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}
+
+static void destroy(struct reef__backend *b)
+{
+    io_uring_queue_exit(&b->ring);
+    free(b);
+}
+
+static struct io_uring_sqe *get_sqe(struct reef__backend *b)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
+    while (!sqe) {
+        /* SQ full: hand the batch to the kernel and retry. */
+        io_uring_submit(&b->ring);
+        sqe = io_uring_get_sqe(&b->ring);
+    }
+    return sqe;
+}
+
+static void submit(struct reef__backend *b, struct reef__io *io)
+{
+    struct io_uring_sqe *sqe = get_sqe(b);
+    switch (io->op) {
+    case REEF__IO_POLL:
+        io_uring_prep_poll_add(sqe, io->fd, io->events);
+        break;
+    case REEF__IO_READ:
+        io_uring_prep_read(sqe, io->fd, io->buf, io->len, (uint64_t)io->offset);
+        break;
+    default:
+        io_uring_prep_nop(sqe);
+        break;
+    }
+    io_uring_sqe_set_data(sqe, io);
+}
+
+static int reap(struct reef__backend *b)
+{
+    struct io_uring_cqe *cqe;
+    unsigned head, n = 0;
+    io_uring_for_each_cqe(&b->ring, head, cqe)
+    {
+        struct reef__io *io = io_uring_cqe_get_data(cqe);
+        int res = cqe->res;
+        n++;
+        /* Advance before calling out: the callback may submit again. */
+        io_uring_cq_advance(&b->ring, 1);
+        if (io)
+            io->done(io, res);
+    }
+    return (int)n;
+}
+
+static int poll(struct reef__backend *b)
+{
+    bool taskrun = IO_URING_READ_ONCE(*b->ring.sq.kflags) & IORING_SQ_TASKRUN;
+    if (io_uring_sq_ready(&b->ring) || taskrun)
+        io_uring_submit_and_get_events(&b->ring);
+    return reap(b);
+}
+
+static int wait(struct reef__backend *b, int64_t timeout_ns)
+{
+    struct io_uring_cqe *cqe = NULL;
+    struct __kernel_timespec ts, *tsp = NULL;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = timeout_ns / 1000000000;
+        ts.tv_nsec = timeout_ns % 1000000000;
+        tsp = &ts;
+    }
+    int rc = io_uring_submit_and_wait_timeout(&b->ring, &cqe, 1, tsp, NULL);
+    if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
+        return rc;
+    return reap(b);
+}
+
+const struct reef__backend_ops reef__backend_uring = {
+    .name = "io_uring",
+    .create = create,
+    .destroy = destroy,
+    .submit = submit,
+    .poll = poll,
+    .wait = wait,
+};
