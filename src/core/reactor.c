@@ -122,9 +122,14 @@ int reef__reactor_create(unsigned shard, const struct reef__reactor_config *cfg)
         rc = reef__signals_init(r);
     if (rc == 0)
         rc = reef__preempt_init(r);
-    if (rc < 0)
+    if (rc < 0) {
         reef__reactor_destroy();
-    return rc;
+        return rc;
+    }
+    /* The application's main function runs before the first sleep: count
+     * its time against the quota like any task's. */
+    reef__preempt_arm(r);
+    return 0;
 }
 
 unsigned reef__reactor_destroy(void)

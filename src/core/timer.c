@@ -174,12 +174,19 @@ void reef__timers_init(struct reef__reactor *r)
         r->timers[c] = (struct reef__timer_heap){NULL, 0, 0};
 }
 
+static void sleeper_fire(reef_timer *t, void *arg);
+static void sleeper_abandon(reef_timer *t);
+
 void reef__timers_fini(struct reef__reactor *r)
 {
     for (int c = 0; c < 2; c++) {
         struct reef__timer_heap *h = &r->timers[c];
-        for (uint32_t i = 0; i < h->count; i++)
-            h->items[i]->_heap_index = NOT_ARMED;
+        for (uint32_t i = 0; i < h->count; i++) {
+            reef_timer *t = h->items[i];
+            t->_heap_index = NOT_ARMED;
+            if (t->_fn == sleeper_fire)
+                sleeper_abandon(t);
+        }
         free(h->items);
         *h = (struct reef__timer_heap){NULL, 0, 0};
     }
@@ -257,6 +264,15 @@ static void sleeper_fire(reef_timer *t, void *arg)
 {
     struct sleeper *s = arg;
     reef__cell_resolve(&s->cell, 0, (reef_val){.u = 0});
+}
+
+/* At shutdown: a sleep nobody waits for any more is freed with its timer;
+ * one still held or waited on stays with its holder. */
+static void sleeper_abandon(reef_timer *t)
+{
+    struct sleeper *s = (struct sleeper *)t;
+    if (s->cell.waiter == REEF__DISCARDED)
+        s->cell.release(&s->cell);
 }
 
 static reef_future sleep_on(enum reef_clock clock, reef_duration d)
