@@ -15,12 +15,12 @@
  *     allocation when it must wait. The continuation receives a pointer that
  *     is valid only during its call. With cap_size == 0, `cap` is passed
  *     through unchanged (use it for a pointer the caller keeps alive).
- *  3. Futures and errors handed to a callback are lent: after the callback
- *     returns, Reef releases them unless the callback returned them (for
- *     example `return reef_fail(err);` passes the error on). Inside the
- *     callback, read a lent future with reef_future_failed() and
- *     reef_future_take(); the error take() hands out is lent as well. Never
- *     release a lent error; to keep it past the callback, reef_err_ref() it.
+ *  3. The resolved future handed to a reef_then_wrapped continuation is the
+ *     continuation's own: it consumes it (rule 1) — returns it, takes it,
+ *     or ignores it. The error handed to a reef_handle_error handler is
+ *     lent: `return reef_fail(err);` passes it on; otherwise Reef releases
+ *     it after the handler returns. Never release a lent error; to keep it
+ *     past the handler, take a reference with reef_err_ref().
  *  4. A promise is resolved exactly once. After resolving it, the producer
  *     must not touch it again.
  *  5. A continuation runs on the shard that attached it, never concurrently
@@ -160,7 +160,7 @@ REEF_API REEF_NODISCARD reef_future reef_then_owned(reef_future f, reef_then_fn 
                                                     size_t cap_size);
 
 /* Runs fn(cap, resolved) when `f` resolves, success or failure; `resolved`
- * is available and lent to fn (rule 3). */
+ * is available and belongs to fn, which must consume it (rule 3). */
 REEF_API REEF_NODISCARD reef_future reef_then_wrapped(reef_future f, reef_wrapped_fn fn,
                                                       const void *cap, size_t cap_size);
 
@@ -171,7 +171,8 @@ REEF_API REEF_NODISCARD reef_future reef_finally(reef_future f, reef_finally_fn 
                                                  const void *cap, size_t cap_size);
 
 /* Runs fn(cap, err) only if `f` fails; fn's future replaces the result.
- * On success the value passes through and fn is not called. */
+ * `err` is lent (rule 3). On success the value passes through and fn is
+ * not called. */
 REEF_API REEF_NODISCARD reef_future reef_handle_error(reef_future f, reef_error_fn fn,
                                                       const void *cap, size_t cap_size);
 

@@ -18,14 +18,9 @@ static reef_future on_main_done(void *cap, reef_future resolved)
 {
     struct main_state *st = cap;
     st->done = true;
-    /* Keep the result: take a reference so that the lent error survives. */
+    /* The resolved future is ours: keep its result (and error) as is. */
     st->s = resolved._s;
     st->v = resolved._v;
-    if (reef_future_failed(resolved)) {
-        reef_err e = {0, NULL};
-        reef_future_take(resolved, NULL, &e);
-        reef_err_ref(e); /* one reference for us, one released as lent */
-    }
     reef__reactor_stop(0);
     return reef_done();
 }

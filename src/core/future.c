@@ -364,20 +364,15 @@ reef_future reef_then_owned(reef_future f, reef_then_fn fn, reef_drop_fn drop, c
 static void run_wrapped(struct reef__task *t)
 {
     struct cont *k = container_of(t, struct cont, w.task);
-    reef_future in = {k->w.s, k->w.v};
-    reef_future r = k->fn.wrapped(k->cap, in);
-    release_lent(in._s, in._v, r);
+    reef_future r = k->fn.wrapped(k->cap, (reef_future){k->w.s, k->w.v});
     reef__cell_forward(&k->out, r);
 }
 
 reef_future reef_then_wrapped(reef_future f, reef_wrapped_fn fn, const void *cap, size_t cap_size)
 {
     f = settle(f);
-    if (!is_pending(f) && may_run_inline()) {
-        reef_future r = fn((void *)cap, f);
-        release_lent(f._s, f._v, r);
-        return r;
-    }
+    if (!is_pending(f) && may_run_inline())
+        return fn((void *)cap, f); /* the callback owns f */
     return attach(f, K_WRAPPED, (void *)fn, NULL, cap, cap_size);
 }
 
