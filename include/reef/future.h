@@ -139,6 +139,9 @@ typedef reef_future (*reef_wrapped_fn)(void *cap, reef_future resolved);
 typedef reef_future (*reef_finally_fn)(void *cap);
 typedef reef_future (*reef_error_fn)(void *cap, reef_err err);
 typedef void (*reef_drop_fn)(void *cap);
+/* An asynchronous action taking only its capture (loop bodies,
+ * with_semaphore, with_gate, ...). */
+typedef reef_future (*reef_body_fn)(void *cap);
 
 /* Runs fn(cap, value) when `f` succeeds and returns a future for fn's
  * result. If `f` fails, fn is skipped and the error propagates to the

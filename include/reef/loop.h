@@ -34,7 +34,6 @@ static inline REEF_NODISCARD reef_future reef_continue(void)
     return reef_ready_i64(REEF_CONTINUE);
 }
 
-typedef reef_future (*reef_body_fn)(void *cap);
 typedef bool (*reef_cond_fn)(void *cap);
 typedef reef_future (*reef_index_fn)(void *cap, int64_t i);
 typedef reef_future (*reef_elem_fn)(void *cap, void *elem);

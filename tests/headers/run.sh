@@ -6,7 +6,7 @@ inc=$1
 pass=0; fail=0
 for h in "$inc"/reef/*.h; do
   name=reef/$(basename "$h")
-  if printf '#include <%s>\n' "$name" | cc -std=c11 -Wall -Wextra -Werror -pedantic-errors -Wno-gnu-zero-variadic-macro-arguments -fsyntax-only -I"$inc" -x c - 2>/tmp/hdr.$$; then
+  if printf '#include <%s>\nint reef_header_check;\n' "$name" | cc -std=c11 -Wall -Wextra -Werror -pedantic-errors -Wno-gnu-zero-variadic-macro-arguments -fsyntax-only -I"$inc" -x c - 2>/tmp/hdr.$$; then
     pass=$((pass+1))
   else
     echo "FAIL $name"; cat /tmp/hdr.$$; fail=$((fail+1))

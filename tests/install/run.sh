@@ -12,14 +12,16 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 cat > "$tmp/prog.c" <<'C'
 #include <reef/reef.h>
 #include <stdio.h>
-static reef_future twice(void *cap, reef_val v) { return reef_ready_i64(v.i * 2); }
+static reef_future twice(void *cap, reef_val v) { (void)cap; return reef_ready_i64(v.i * 2); }
 static reef_future show(void *cap, reef_val v)
 {
+    (void)cap;
     printf("installed reef %s says %lld\n", REEF_VERSION_STRING, (long long)v.i);
     return reef_done();
 }
 static reef_future app_main(reef_app *app, void *arg)
 {
+    (void)app, (void)arg;
     return reef_then(reef_then(reef_sleep(reef_ms(1)), twice, NULL, 0), show, NULL, 0);
 }
 int main(int argc, char **argv)
