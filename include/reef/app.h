@@ -84,7 +84,7 @@ typedef reef_future (*reef_app_main_fn)(reef_app *app, void *arg);
 
 /* Parses argv, starts the reactor, runs main_fn(app, arg) on it and returns
  * when the future it returns resolves: 0 on success; 1 after printing
- * "error: <error>" if it failed; 1 after a one-line message for a start-up
+ * "program failed: <error>" if it failed; 1 after a one-line message for a start-up
  * error (bad option, "insufficient processing units", "insufficient
  * physical memory", no usable backend); 0 after printing help for -h; and
  * 128 + signal number if a signal stopped the reactor at once (see

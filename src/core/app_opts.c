@@ -251,13 +251,19 @@ static int configure(const reef_app *app, struct reef__app_config *cfg)
         fprintf(stderr, "%s: --task-quota-ms must be in (0, 60000]\n", app->name);
         return -1;
     }
+    const char *backend = reef_app_string(app, "reactor-backend");
+    if (backend && strcmp(backend, "io_uring") != 0 && strcmp(backend, "epoll") != 0) {
+        fprintf(stderr, "%s: unknown reactor backend '%s' (io_uring or epoll)\n", app->name,
+                backend);
+        return -1;
+    }
     int64_t idle_us = reef_app_int(app, "idle-poll-time-us");
     *cfg = (struct reef__app_config){
         .smp = (unsigned)smp,
         .memory = memory,
         .reserve_memory = reef_app_size(app, "reserve-memory"),
         .task_quota_ns = (int64_t)(quota_ms * 1e6),
-        .backend = reef_app_string(app, "reactor-backend"),
+        .backend = backend,
         .idle_poll_ns = idle_us < 0 ? -1 : idle_us * 1000,
         .poll_mode = reef_app_flag(app, "poll-mode"),
     };
