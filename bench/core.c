@@ -7,31 +7,12 @@
  * of REPS repetitions, so that a noisy moment on a shared machine moves
  * one sample, not the result.
  */
-#include <sched.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <reef/reef.h>
-
-#include "core/reactor_impl.h"
-#include "core/run.h"
+#include "bench.h"
 
 #define REPS 7
-
-static double median(double *v, int n)
-{
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            double t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    return v[n / 2];
-}
-
-static double ns_since(reef_time t0, long n) { return (double)(reef_now() - t0) / (double)n; }
 
 /* ---- Machine references ---------------------------------------------------- */
 
@@ -44,7 +25,7 @@ static double machine_indirect_call(void)
     reef_time t0 = reef_now();
     for (long i = 0; i < n; i++)
         acc = indirect(acc);
-    double r = ns_since(t0, n);
+    double r = bench_ns_since(t0, n);
     if (acc != n)
         abort();
     return r;
@@ -58,7 +39,7 @@ static double machine_malloc_free(void)
         void *volatile p = malloc(64);
         free(p);
     }
-    return ns_since(t0, n);
+    return bench_ns_since(t0, n);
 }
 
 /* ---- Benchmarks on a reactor --------------------------------------------- */
@@ -90,7 +71,7 @@ static reef_future ready_slice(void *cap, reef_val v)
     }
     if (st->left > 0)
         return reef_then(reef_yield(), ready_slice, st, 0);
-    *st->out = ns_since(st->t0, st->total);
+    *st->out = bench_ns_since(st->t0, st->total);
     return reef_done();
 }
 
@@ -124,30 +105,19 @@ static reef_future bench_then_deferred(void *arg)
             reef_promise_resolve(&promises[i], (reef_val){.i = i});
         /* Run the queued continuations in place of the loop, which would
          * otherwise interleave polling with them. */
-        while (reef__r->q.head != reef__r->q.tail) {
-            struct reef__task *t = reef__taskq_pop(&reef__r->q);
-            t->run(t);
-        }
+        bench_drain_queue();
         for (int i = 0; i < DEFERRED_BATCH; i++) {
             reef_val v;
             reef_future_take(futures[i], &v, NULL);
         }
     }
-    *out = ns_since(t0, rounds * DEFERRED_BATCH);
+    *out = bench_ns_since(t0, rounds * DEFERRED_BATCH);
     return reef_done();
 }
 
 /* Waking 32-deep chains: one resolve runs 32 links. */
 #define CHAINS 100
 #define DEPTH 32
-
-static void drain_queue(void)
-{
-    while (reef__r->q.head != reef__r->q.tail) {
-        struct reef__task *t = reef__taskq_pop(&reef__r->q);
-        t->run(t);
-    }
-}
 
 static reef_future bench_chain_wake(void *arg)
 {
@@ -164,7 +134,7 @@ static reef_future bench_chain_wake(void *arg)
         reef_time t0 = reef_now();
         for (int c = 0; c < CHAINS; c++)
             reef_promise_resolve(&promises[c], (reef_val){.i = 0});
-        drain_queue();
+        bench_drain_queue();
         total += (double)(reef_now() - t0);
         links += CHAINS * DEPTH;
         for (int c = 0; c < CHAINS; c++) {
@@ -201,7 +171,7 @@ static reef_future bench_tasks(void *arg)
         reef__schedule(&tasks[i].task);
     }
     reef_time t0 = reef_now();
-    drain_queue();
+    bench_drain_queue();
     *out = (double)n / ((double)(reef_now() - t0) / 1e9);
     return reef_done();
 }
@@ -225,10 +195,65 @@ static reef_future bench_timers(void *arg)
             reef_timer_arm_at(&ts[i], now + i);
         reef__timers_expire(reef__r, now + BATCH);
     }
-    *out = ns_since(t0, rounds * BATCH);
+    *out = bench_ns_since(t0, rounds * BATCH);
     if (timers_fired != rounds * BATCH)
         abort();
     return reef_done();
+}
+
+/* Choosing --idle-poll-time-us: a shard that sleeps 100 us at a time, as
+ * one waiting for frequent small events does. Polling before sleeping
+ * saves the kernel's wake-up delay at the price of CPU time. */
+#define SHORT_SLEEPS 2000
+static double idle_poll_cpu_ms_per_s;
+
+struct short_sleep_state {
+    int left;
+    reef_time t0, asked_at;
+    double cpu0, overshoot_ns;
+    double *out;
+};
+
+static double thread_cpu_ms(void);
+
+static reef_future short_sleep_next(void *cap, reef_val v)
+{
+    struct short_sleep_state *st = cap;
+    if (st->asked_at)
+        st->overshoot_ns += (double)(reef_now() - st->asked_at - reef_us(100));
+    if (st->left-- == 0) {
+        double wall_s = (double)(reef_now() - st->t0) / 1e9;
+        idle_poll_cpu_ms_per_s = (thread_cpu_ms() - st->cpu0) / wall_s;
+        *st->out = st->overshoot_ns / SHORT_SLEEPS / 1e3;
+        return reef_done();
+    }
+    st->asked_at = reef_now();
+    return reef_then(reef_sleep(reef_us(100)), short_sleep_next, st, 0);
+}
+
+static reef_future bench_short_sleeps(void *arg)
+{
+    static struct short_sleep_state st;
+    st = (struct short_sleep_state){SHORT_SLEEPS, reef_now(), 0, thread_cpu_ms(), 0, arg};
+    return short_sleep_next(&st, (reef_val){0});
+}
+
+static void bench_idle_poll_choice(const char *backend)
+{
+    static const int poll_us[] = {0, 10, 25, 50, 100, 200};
+    for (size_t i = 0; i < sizeof(poll_us) / sizeof(poll_us[0]); i++) {
+        struct reef__reactor_config cfg = {500000, reef_us(poll_us[i]), false, backend};
+        double over[3], cpu[3];
+        for (int r = 0; r < 3; r++) {
+            over[r] = bench_on_reactor_cfg(bench_short_sleeps, &cfg);
+            cpu[r] = idle_poll_cpu_ms_per_s;
+        }
+        char name[96];
+        snprintf(name, sizeof(name), "core.idle_poll_%dus.sleep_overshoot_us", poll_us[i]);
+        bench_print(name, bench_median(over, 3), "us");
+        snprintf(name, sizeof(name), "core.idle_poll_%dus.cpu_ms_per_s", poll_us[i]);
+        bench_print(name, bench_median(cpu, 3), "ms/s");
+    }
 }
 
 /* CPU a reactor with nothing to do uses per second of wall time. */
@@ -269,24 +294,6 @@ static reef_future bench_idle(void *arg)
     return reef_then(reef_sleep(reef_ms(100)), idle_start, &st, 0);
 }
 
-static double run_on_reactor(reef_future (*fn)(void *), const char *backend)
-{
-    double result = 0;
-    struct reef__reactor_config cfg = {500000, REEF__DEFAULT_IDLE_POLL_NS, false, backend};
-    struct reef__run_result res;
-    if (reef__run_main(&cfg, fn, &result, &res) < 0 || res.status != 0) {
-        fprintf(stderr, "benchmark failed to run\n");
-        exit(1);
-    }
-    return result;
-}
-
-static void print(const char *name, double v, const char *unit)
-{
-    printf("%s %.4g %s\n", name, v, unit);
-    fflush(stdout);
-}
-
 int main(int argc, char **argv)
 {
     /* bench-core [backend [figure]]: a figure name runs only that one
@@ -302,16 +309,17 @@ int main(int argc, char **argv)
             fn = bench_chain_wake;
         else if (strcmp(argv[2], "timers") == 0)
             fn = bench_timers;
+        else if (strcmp(argv[2], "idle_poll") == 0) {
+            bench_idle_poll_choice(backend);
+            return 0;
+        }
         if (!fn)
             return 2;
         for (int i = 0; i < 5; i++)
-            print(argv[2], run_on_reactor(fn, backend), "");
+            bench_print(argv[2], bench_on_reactor(fn, backend), "");
         return 0;
     }
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(0, &set);
-    sched_setaffinity(0, sizeof(set), &set); /* best effort: one core, no migrations */
+    bench_pin_to_cpu0();
 
     double call[REPS], mal[REPS], ready[REPS], deferred[REPS], chain[REPS], tasks[REPS],
         timers[REPS];
@@ -320,24 +328,24 @@ int main(int argc, char **argv)
     for (int r = 0; r < REPS; r++) {
         call[r] = machine_indirect_call();
         mal[r] = machine_malloc_free();
-        ready[r] = run_on_reactor(bench_then_ready, backend);
-        deferred[r] = run_on_reactor(bench_then_deferred, backend);
-        chain[r] = run_on_reactor(bench_chain_wake, backend);
-        tasks[r] = run_on_reactor(bench_tasks, backend);
-        timers[r] = run_on_reactor(bench_timers, backend);
+        ready[r] = bench_on_reactor(bench_then_ready, backend);
+        deferred[r] = bench_on_reactor(bench_then_deferred, backend);
+        chain[r] = bench_on_reactor(bench_chain_wake, backend);
+        tasks[r] = bench_on_reactor(bench_tasks, backend);
+        timers[r] = bench_on_reactor(bench_timers, backend);
     }
-    double idle = run_on_reactor(bench_idle, backend);
-    double c = median(call, REPS), m = median(mal, REPS), rd = median(ready, REPS),
-           df = median(deferred, REPS);
-    print("core.then_ready_ns", rd, "ns");
-    print("core.then_deferred_ns", df, "ns");
-    print("core.chain_wake_per_link_ns", median(chain, REPS), "ns");
-    print("core.tasks_per_s", median(tasks, REPS), "tasks/s");
-    print("core.timer_arm_fire_ns", median(timers, REPS), "ns");
-    print("core.idle_cpu_ms_per_s", idle, "ms/s");
-    print("machine.indirect_call_ns", c, "ns");
-    print("machine.glibc_malloc_free_ns", m, "ns");
-    print("core.then_ready_per_indirect_call", rd / c, "ratio");
-    print("core.then_deferred_per_malloc_free", df / m, "ratio");
+    double idle = bench_on_reactor(bench_idle, backend);
+    double c = bench_median(call, REPS), m = bench_median(mal, REPS), rd = bench_median(ready, REPS),
+           df = bench_median(deferred, REPS);
+    bench_print("core.then_ready_ns", rd, "ns");
+    bench_print("core.then_deferred_ns", df, "ns");
+    bench_print("core.chain_wake_per_link_ns", bench_median(chain, REPS), "ns");
+    bench_print("core.tasks_per_s", bench_median(tasks, REPS), "tasks/s");
+    bench_print("core.timer_arm_fire_ns", bench_median(timers, REPS), "ns");
+    bench_print("core.idle_cpu_ms_per_s", idle, "ms/s");
+    bench_print("machine.indirect_call_ns", c, "ns");
+    bench_print("machine.glibc_malloc_free_ns", m, "ns");
+    bench_print("core.then_ready_per_indirect_call", rd / c, "ratio");
+    bench_print("core.then_deferred_per_malloc_free", df / m, "ratio");
     return 0;
 }

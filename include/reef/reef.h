@@ -10,5 +10,17 @@
 #include <reef/reactor.h>
 #include <reef/log.h>
 #include <reef/app.h>
+#include <reef/loop.h>
+#include <reef/when.h>
+#include <reef/do_with.h>
+#include <reef/shared.h>
+#include <reef/abort.h>
+#include <reef/semaphore.h>
+#include <reef/gate.h>
+#include <reef/queue.h>
+#include <reef/pipe.h>
+#include <reef/condvar.h>
+#include <reef/rwlock.h>
+#include <reef/shared_future.h>
 
 #endif

@@ -39,7 +39,7 @@ REEF_API void reef_sem_fini(reef_sem *s);
 /* Takes n units: resolves (no value) once they are available and every
  * earlier waiter has been served. Fails with the broken error, or -ENOMEM
  * if the waiter entry cannot be allocated (no units taken). */
-REEF_API REEF_NODISCARD reef_future reef_sem_wait(reef_sem *s, uint64_t n);
+static inline REEF_NODISCARD reef_future reef_sem_wait(reef_sem *s, uint64_t n);
 
 /* Same, failing with REEF_ETIMEOUT if the units are not granted before the
  * steady-clock `deadline`. */
@@ -56,7 +56,7 @@ REEF_API bool reef_sem_try_wait(reef_sem *s, uint64_t n);
 
 /* Returns n units and wakes the waiters they satisfy, in order. Ignored on
  * a broken semaphore. */
-REEF_API void reef_sem_signal(reef_sem *s, uint64_t n);
+static inline void reef_sem_signal(reef_sem *s, uint64_t n);
 
 /* Breaks the semaphore: every waiter, and every later wait, fails with
  * REEF_ESEM_BROKEN (or with `e`, whose reference the semaphore takes). */
@@ -90,6 +90,30 @@ REEF_API void reef_sem_units_drop_cap(void *cap);
 REEF_API REEF_NODISCARD reef_future reef_with_semaphore(reef_sem *s, uint64_t n,
                                                         reef_body_fn fn, const void *cap,
                                                         size_t cap_size);
+
+/* The uncontended paths are inline (a compare and a subtraction); anything
+ * involving waiters or a broken semaphore goes out of line. */
+REEF_API REEF_NODISCARD reef_future reef__sem_wait_slow(reef_sem *s, uint64_t n);
+REEF_API void reef__sem_signal_slow(reef_sem *s, uint64_t n);
+
+static inline reef_future reef_sem_wait(reef_sem *s, uint64_t n)
+{
+    if (REEF_LIKELY(!s->_wq.head && !s->_broken && s->_count >= 0 &&
+                    (uint64_t)s->_count >= n)) {
+        s->_count -= (int64_t)n;
+        return reef_done();
+    }
+    return reef__sem_wait_slow(s, n);
+}
+
+static inline void reef_sem_signal(reef_sem *s, uint64_t n)
+{
+    if (REEF_LIKELY(!s->_wq.head && !s->_broken)) {
+        s->_count += (int64_t)n;
+        return;
+    }
+    reef__sem_signal_slow(s, n);
+}
 
 REEF_END_DECLS
 

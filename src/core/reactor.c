@@ -8,6 +8,7 @@
  *      sleep in the backend until I/O, a wake-up or the next timer.
  */
 #include <errno.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,10 @@ int reef__reactor_create(unsigned shard, const struct reef__reactor_config *cfg)
     }
     reef__r = r;
     reef__log_shard = (int)shard;
+    /* The kernel may delay a sleeping thread's wake-up by its timer slack
+     * (50 us by default) to batch wake-ups; a reactor's timers are its
+     * deadlines, so it asks for none (see docs/benchmarks.md). */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     r->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     int rc = r->wake_fd < 0 ? -errno : 0;
     if (rc == 0)

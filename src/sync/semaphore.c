@@ -81,7 +81,7 @@ static reef_future wait_common(reef_sem *s, uint64_t n, struct reef__wq_entry **
     return reef__wq_future(*e);
 }
 
-reef_future reef_sem_wait(reef_sem *s, uint64_t n)
+reef_future reef__sem_wait_slow(reef_sem *s, uint64_t n)
 {
     struct reef__wq_entry *e;
     return wait_common(s, n, &e);
@@ -115,7 +115,7 @@ bool reef_sem_try_wait(reef_sem *s, uint64_t n)
     return true;
 }
 
-void reef_sem_signal(reef_sem *s, uint64_t n)
+void reef__sem_signal_slow(reef_sem *s, uint64_t n)
 {
     if (s->_broken)
         return;

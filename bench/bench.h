@@ -1,0 +1,83 @@
+/*
+ * What every benchmark program shares: medians, timing, output lines, and
+ * running a function on a fresh reactor.
+ *
+ * Output is one line per figure, "name value unit", so that `make bench`
+ * output can be diffed and parsed.
+ */
+#ifndef REEF_BENCH_H
+#define REEF_BENCH_H
+
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <reef/reef.h>
+
+#include "core/reactor_impl.h"
+#include "core/run.h"
+
+/* Sorts v in place and returns its median. */
+static inline double bench_median(double *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return v[n / 2];
+}
+
+static inline double bench_ns_since(reef_time t0, long n)
+{
+    return (double)(reef_now() - t0) / (double)n;
+}
+
+static inline void bench_print(const char *name, double v, const char *unit)
+{
+    printf("%s %.4g %s\n", name, v, unit);
+    fflush(stdout);
+}
+
+/* Runs the tasks queued on this reactor until none is left, without the
+ * loop's polling in between: isolates the cost of the work itself. */
+static inline void bench_drain_queue(void)
+{
+    while (reef__r->q.head != reef__r->q.tail) {
+        struct reef__task *t = reef__taskq_pop(&reef__r->q);
+        t->run(t);
+    }
+}
+
+/* Runs fn(&result) as the main function of a fresh reactor configured
+ * with cfg and returns result; exits if it cannot run. */
+static inline double bench_on_reactor_cfg(reef_future (*fn)(void *),
+                                          const struct reef__reactor_config *cfg)
+{
+    double result = 0;
+    struct reef__run_result res;
+    if (reef__run_main(cfg, fn, &result, &res) < 0 || res.status != 0) {
+        fprintf(stderr, "benchmark failed to run\n");
+        exit(1);
+    }
+    return result;
+}
+
+/* The same with the default configuration; backend NULL: automatic. */
+static inline double bench_on_reactor(reef_future (*fn)(void *), const char *backend)
+{
+    struct reef__reactor_config cfg = {500000, REEF__DEFAULT_IDLE_POLL_NS, false, backend};
+    return bench_on_reactor_cfg(fn, &cfg);
+}
+
+/* Best effort: keep the benchmark on one CPU, away from migrations. */
+static inline void bench_pin_to_cpu0(void)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    sched_setaffinity(0, sizeof(set), &set);
+}
+
+#endif
