@@ -42,13 +42,7 @@ static inline void bench_print(const char *name, double v, const char *unit)
 
 /* Runs the tasks queued on this reactor until none is left, without the
  * loop's polling in between: isolates the cost of the work itself. */
-static inline void bench_drain_queue(void)
-{
-    while (reef__r->q.head != reef__r->q.tail) {
-        struct reef__task *t = reef__taskq_pop(&reef__r->q);
-        t->run(t);
-    }
-}
+static inline void bench_drain_queue(void) { reef__sched_drain(reef__r); }
 
 /* Runs fn(&result) as the main function of a fresh reactor configured
  * with cfg and returns result; exits if it cannot run. */
@@ -67,7 +61,7 @@ static inline double bench_on_reactor_cfg(reef_future (*fn)(void *),
 /* The same with the default configuration; backend NULL: automatic. */
 static inline double bench_on_reactor(reef_future (*fn)(void *), const char *backend)
 {
-    struct reef__reactor_config cfg = {500000, REEF__DEFAULT_IDLE_POLL_NS, false, backend};
+    struct reef__reactor_config cfg = {500000, REEF__DEFAULT_IDLE_POLL_NS, false, backend, 0};
     return bench_on_reactor_cfg(fn, &cfg);
 }
 

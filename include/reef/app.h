@@ -14,7 +14,8 @@
  *   }
  *
  * Standard options: -h/--help, -c/--smp N, -m/--memory SIZE,
- * --reserve-memory SIZE, --task-quota-ms MS, --reactor-backend NAME,
+ * --reserve-memory SIZE, --task-quota-ms MS, --blocked-reactor-notify-ms MS,
+ * --reactor-backend NAME,
  * --idle-poll-time-us US, --poll-mode, --default-log-level LEVEL,
  * --logger-log-level NAME=LEVEL (repeatable). SIZE takes k/M/G/T suffixes
  * (powers of two).

@@ -22,5 +22,6 @@
 #include <reef/condvar.h>
 #include <reef/rwlock.h>
 #include <reef/shared_future.h>
+#include <reef/sched_group.h>
 
 #endif

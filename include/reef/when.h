@@ -19,8 +19,11 @@ REEF_BEGIN_DECLS
 REEF_API REEF_NODISCARD reef_future reef_when_all(reef_future *futs, size_t n);
 
 /* Resolves when all have resolved: with no value after storing each value
- * in values[i], or with the error of one that failed (the others consumed
- * silently; `values` then holds nothing useful). */
+ * in values[i] (values may be NULL when only success matters), or with the
+ * error of one that failed (the others consumed silently; `values` then
+ * holds nothing useful). Unlike reef_when_all, futs[] is only read during
+ * the call (it may be a local array); values[] must stay valid until the
+ * returned future resolves. */
 REEF_API REEF_NODISCARD reef_future reef_when_all_succeed(reef_future *futs, size_t n,
                                                           reef_val *values);
 

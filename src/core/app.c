@@ -77,6 +77,7 @@ int reef_app_run(reef_app *app, int argc, char **argv, reef_app_main_fn main_fn,
         .idle_poll = cfg.idle_poll_ns >= 0 ? cfg.idle_poll_ns : REEF__DEFAULT_IDLE_POLL_NS,
         .poll_mode = cfg.poll_mode,
         .backend = cfg.backend,
+        .blocked_notify = cfg.blocked_notify_ns,
     };
     struct app_start a = {app, main_fn, arg};
     struct reef__run_result res;

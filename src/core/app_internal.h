@@ -21,6 +21,7 @@ struct reef__app_config {
     uint64_t memory;         /* 0: all physical memory minus reserve_memory */
     uint64_t reserve_memory;
     int64_t task_quota_ns;
+    int64_t blocked_notify_ns;
     const char *backend;     /* NULL: automatic; points into the app */
     int64_t idle_poll_ns;    /* < 0: the default */
     bool poll_mode;

@@ -18,6 +18,7 @@ static int add_standard(reef_app *app)
     const bool off = false;
     const uint64_t zero = 0;
     const double quota_ms = 0.5;
+    const double notify_ms = 25;
     const int64_t idle_poll_us = -1;
     const char *const info = "info";
     const char *const none = NULL;
@@ -32,6 +33,8 @@ static int add_standard(reef_app *app)
                          "memory left to the system (0: the larger of 1.5G and 7%)");
     rc |= reef__opts_add(o, "task-quota-ms", 0, REEF__OPT_DOUBLE, &quota_ms,
                          "run time after which a task yields to I/O and timers");
+    rc |= reef__opts_add(o, "blocked-reactor-notify-ms", 0, REEF__OPT_DOUBLE, &notify_ms,
+                         "report a task that keeps the reactor busy longer than this");
     rc |= reef__opts_add(o, "reactor-backend", 0, REEF__OPT_STRING, &none,
                          "io_uring or epoll (default: io_uring when the kernel allows)");
     rc |= reef__opts_add(o, "idle-poll-time-us", 0, REEF__OPT_INT, &idle_poll_us,
@@ -251,6 +254,11 @@ static int configure(const reef_app *app, struct reef__app_config *cfg)
         fprintf(stderr, "%s: --task-quota-ms must be in (0, 60000]\n", app->name);
         return -1;
     }
+    double notify_ms = reef_app_double(app, "blocked-reactor-notify-ms");
+    if (notify_ms <= 0) {
+        fprintf(stderr, "%s: --blocked-reactor-notify-ms must be positive\n", app->name);
+        return -1;
+    }
     const char *backend = reef_app_string(app, "reactor-backend");
     if (backend && strcmp(backend, "io_uring") != 0 && strcmp(backend, "epoll") != 0) {
         fprintf(stderr, "%s: unknown reactor backend '%s' (io_uring or epoll)\n", app->name,
@@ -263,6 +271,7 @@ static int configure(const reef_app *app, struct reef__app_config *cfg)
         .memory = memory,
         .reserve_memory = reef_app_size(app, "reserve-memory"),
         .task_quota_ns = (int64_t)(quota_ms * 1e6),
+        .blocked_notify_ns = (int64_t)(notify_ms * 1e6),
         .backend = backend,
         .idle_poll_ns = idle_us < 0 ? -1 : idle_us * 1000,
         .poll_mode = reef_app_flag(app, "poll-mode"),

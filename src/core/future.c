@@ -266,7 +266,7 @@ static struct cont *cont_new(enum cont_kind kind, void *fn, reef_drop_fn drop, c
     if (!k)
         return NULL;
     k->w.task.run = runners[kind];
-    k->w.task.group = reef__r ? reef__r->current_group : 0;
+    k->w.task.group = reef__current_group();
     reef__cell_init(&k->out, cont_release);
     k->fn.then = (reef_then_fn)fn;
     k->drop = drop;

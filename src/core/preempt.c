@@ -43,6 +43,7 @@ static void on_tick(int sig, siginfo_t *si, void *uc)
         return;
     }
     r->need_preempt = 1;
+    reef__stall_tick(r);
 }
 
 int reef__preempt_init(struct reef__reactor *r)

@@ -104,15 +104,18 @@ int reef__reactor_create(unsigned shard, const struct reef__reactor_config *cfg)
     r->wake_fd = r->sig_fd = -1;
     r->lowres_now = reef_now();
     reef__timers_init(r);
-    if (reef__taskq_init(&r->q) < 0) {
+    if (reef__sched_init(r) < 0) {
+        reef__sched_fini(r);
         free(r);
         return -ENOMEM;
     }
     if (open_backend(r, cfg->backend) < 0) {
-        reef__taskq_fini(&r->q);
+        reef__sched_fini(r);
         free(r);
         return REEF_EBACKEND;
     }
+    if (r->cfg.blocked_notify <= 0)
+        r->cfg.blocked_notify = REEF__DEFAULT_BLOCKED_NOTIFY_NS;
     reef__r = r;
     reef__log_shard = (int)shard;
     /* The kernel may delay a sleeping thread's wake-up by its timer slack
@@ -127,6 +130,8 @@ int reef__reactor_create(unsigned shard, const struct reef__reactor_config *cfg)
         rc = reef__signals_init(r);
     if (rc == 0)
         rc = reef__preempt_init(r);
+    if (rc == 0)
+        reef__stall_init(r);
     if (rc < 0) {
         reef__reactor_destroy();
         return rc;
@@ -142,14 +147,14 @@ unsigned reef__reactor_destroy(void)
     struct reef__reactor *r = reef__r;
     if (!r)
         return 0;
-    unsigned leftovers = reef__timers_armed(r) + reef__taskq_len(&r->q);
+    unsigned leftovers = reef__timers_armed(r);
     reef__preempt_fini(r);
     reef__signals_fini(r);
     r->ops->destroy(r->be);
     if (r->wake_fd >= 0)
         close(r->wake_fd);
     reef__timers_fini(r);
-    reef__taskq_fini(&r->q);
+    leftovers += reef__sched_fini(r);
     free(r);
     reef__r = NULL;
     reef__log_shard = -1;
@@ -158,41 +163,6 @@ unsigned reef__reactor_destroy(void)
 }
 
 /* ---- The loop ----------------------------------------------------------------- */
-
-#ifdef REEF_DEBUG_SCHED
-/* Debug builds run ready tasks in random order, so that code relying on an
- * order the API does not promise fails in tests. */
-static void shuffle_front(struct reef__taskq *q)
-{
-    uint32_t len = reef__taskq_len(q);
-    if (len < 2)
-        return;
-    uint32_t pick = q->head + (uint32_t)(random() % len);
-    struct reef__task *t = q->ring[pick & q->mask];
-    q->ring[pick & q->mask] = q->ring[q->head & q->mask];
-    q->ring[q->head & q->mask] = t;
-}
-#endif
-
-static void run_tasks(struct reef__reactor *r)
-{
-    struct reef__taskq *q = &r->q;
-    if (q->head != q->tail)
-        reef__preempt_arm(r);
-    while (q->head != q->tail) {
-#ifdef REEF_DEBUG_SCHED
-        shuffle_front(q);
-#endif
-        struct reef__task *t = reef__taskq_pop(q);
-        r->inline_budget = REEF__INLINE_BUDGET;
-        r->current_group = t->group;
-        t->run(t);
-        r->tasks_run++;
-        if (r->need_preempt || r->stop)
-            break;
-    }
-    r->current_group = 0;
-}
 
 /* Step 2: returns the number of events that may have made tasks ready. */
 static unsigned poll_once(struct reef__reactor *r)
@@ -204,7 +174,7 @@ static unsigned poll_once(struct reef__reactor *r)
     return n + (m > 0 ? (unsigned)m : 0);
 }
 
-static bool has_work(struct reef__reactor *r) { return r->q.head != r->q.tail || r->stop; }
+static bool has_work(struct reef__reactor *r) { return reef__sched_has_work(r) || r->stop; }
 
 static void sleep_until_work(struct reef__reactor *r)
 {
@@ -237,7 +207,7 @@ void reef__reactor_run(void)
 {
     struct reef__reactor *r = reef__r;
     while (!r->stop) {
-        run_tasks(r);
+        reef__sched_run(r);
         if (r->stop)
             break;
         if (!poll_once(r) && !has_work(r))

@@ -28,16 +28,35 @@ struct reef__reactor_config {
     reef_duration idle_poll;
     bool poll_mode;
     const char *backend; /* NULL: automatic */
+    reef_duration blocked_notify; /* stall report threshold; 0: the default */
+};
+
+#define REEF__DEFAULT_BLOCKED_NOTIFY_NS 25000000
+
+/* Scheduling groups: at most this many per process (ids 0..63; 0 is the
+ * main group), and this many per-group data keys. */
+#define REEF__MAX_GROUPS 64
+#define REEF__SCHED_KEYS 16
+
+/* A group's state on one shard. */
+struct reef__group_rt {
+    struct reef__taskq q; /* ring allocated when the group first gets a task */
+    uint64_t vruntime;    /* run time weighted by 1024 / shares */
+    reef_duration runtime;
+    uint64_t tasks_run;
+    void *specific[REEF__SCHED_KEYS];
 };
 
 struct reef__reactor {
     /* Hot: touched by every continuation. */
-    struct reef__taskq q;
+    struct reef__group_rt *groups; /* [REEF__MAX_GROUPS] */
+    uint64_t active;               /* bit g: group g has queued tasks */
     int inline_budget;
     volatile sig_atomic_t need_preempt;
     uint16_t current_group;
     unsigned shard;
 
+    uint64_t min_vruntime; /* floor given to a group that becomes active */
     reef_time lowres_now;
     struct reef__timer_heap timers[2]; /* by enum reef_clock */
 
@@ -68,6 +87,13 @@ struct reef__reactor {
 
     struct reef__reactor_config cfg;
 
+    /* Stall detection (stall.c), driven by the task-quota signal. */
+    uint64_t stall_seen_tasks, stall_seen_polls;
+    reef_time stall_since; /* when progress was last seen */
+    reef_duration stall_next_report;
+    unsigned stall_reports;
+    reef_time stall_window_start;
+
     /* Statistics. */
     uint64_t tasks_run, polls, sleeps, wakeups_sent;
 };
@@ -77,13 +103,45 @@ extern __thread struct reef__reactor *reef__r __attribute__((tls_model("initial-
 /* Queues a task on the current shard. */
 _Noreturn void reef__no_reactor(const char *what);
 
+/* Makes group g runnable (sched.c). */
+void reef__sched_activate(struct reef__reactor *r, unsigned g);
+
 static inline void reef__schedule(struct reef__task *t)
 {
     struct reef__reactor *r = reef__r;
     if (__builtin_expect(!r, 0))
         reef__no_reactor("resolving a future");
-    reef__taskq_push(&r->q, t);
+    if (__builtin_expect(!(r->active & (1ull << t->group)), 0))
+        reef__sched_activate(r, t->group);
+    reef__taskq_push(&r->groups[t->group].q, t);
 }
+
+/* The scheduling group new tasks inherit: the running task's. */
+static inline uint16_t reef__current_group(void)
+{
+    struct reef__reactor *r = reef__r;
+    return r ? r->current_group : 0;
+}
+
+/* The scheduler (sched.c). */
+int reef__sched_init(struct reef__reactor *r);
+/* Frees the queues; returns the number of tasks still queued. */
+unsigned reef__sched_fini(struct reef__reactor *r);
+/* Runs ready tasks, group by group, until none is left, the quota is up
+ * or the reactor is stopping. */
+void reef__sched_run(struct reef__reactor *r);
+/* Runs every queued task now, ignoring the quota and the groups' shares
+ * (benchmarks and tests that want the work without the loop around it). */
+void reef__sched_drain(struct reef__reactor *r);
+static inline bool reef__sched_has_work(const struct reef__reactor *r) { return r->active != 0; }
+
+/* Group registry (sched_group.c): shares of group g (>= 1). */
+unsigned reef__group_shares(unsigned g);
+
+/* Stall detection (stall.c). */
+void reef__stall_init(struct reef__reactor *r);
+/* Called from the task-quota signal handler: async-signal-safe. */
+void reef__stall_tick(struct reef__reactor *r);
 
 /* Creates the calling thread's reactor as shard `shard`: 0 or a negative
  * error code (REEF_EBACKEND when no backend can be created). */

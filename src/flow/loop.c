@@ -145,7 +145,7 @@ static struct seq *seq_new(enum seq_kind kind, const void *cap, size_t cap_size)
         return NULL;
     memset(L, 0, sizeof(*L));
     L->w.task.run = seq_resume;
-    L->w.task.group = reef__r ? reef__r->current_group : 0;
+    L->w.task.group = reef__current_group();
     reef__cell_init(&L->out, seq_release);
     L->kind = kind;
     L->alloc_size = (uint32_t)size;
@@ -298,7 +298,7 @@ static void par_wait(struct par *P, reef_future f)
         return;
     }
     pw->w.task.run = par_waiter_run;
-    pw->w.task.group = reef__r ? reef__r->current_group : 0;
+    pw->w.task.group = reef__current_group();
     pw->P = P;
     P->in_flight++;
     if (reef__future_wait(f, &pw->w))

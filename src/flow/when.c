@@ -32,7 +32,6 @@ static inline reef_future settle(reef_future f)
     return f;
 }
 
-static uint16_t current_group(void) { return reef__r ? reef__r->current_group : 0; }
 
 /* ---- when_all / when_all_succeed -------------------------------------------- */
 
@@ -48,7 +47,8 @@ struct all {
     struct reef__cell out;
     size_t left;
     reef_future *futs;
-    reef_val *values; /* when_all_succeed */
+    reef_val *values; /* when_all_succeed; may be NULL */
+    bool succeed;     /* when_all_succeed: futs[] is not touched after the call */
     bool failed;
     uintptr_t err_s;
     reef_val err_v;
@@ -64,15 +64,16 @@ static void all_release(struct reef__cell *c)
 
 /* Records one result: kept in futs[] (when_all) or values[] / first error
  * (when_all_succeed). */
-static void all_store(struct all *A, reef_future *futs, reef_val *values, size_t i, reef_future r,
+static void all_store(bool succeed, reef_future *futs, reef_val *values, size_t i, reef_future r,
                       bool *failed, uintptr_t *err_s, reef_val *err_v)
 {
-    if (!values) {
+    if (!succeed) {
         futs[i] = r;
         return;
     }
     if (!reef__is_failed(r._s)) {
-        values[i] = r._v;
+        if (values)
+            values[i] = r._v;
     } else if (*failed) {
         reef__result_release(r._s, r._v);
     } else {
@@ -80,13 +81,12 @@ static void all_store(struct all *A, reef_future *futs, reef_val *values, size_t
         *err_s = r._s;
         *err_v = r._v;
     }
-    (void)A;
 }
 
-static reef_future all_result(struct all *A, reef_future *futs, reef_val *values, bool failed,
-                              uintptr_t err_s, reef_val err_v)
+static reef_future all_result(bool succeed, reef_future *futs, bool failed, uintptr_t err_s,
+                              reef_val err_v)
 {
-    if (!values)
+    if (!succeed)
         return reef_ready_ptr(futs);
     if (failed)
         return (reef_future){err_s, err_v};
@@ -97,14 +97,14 @@ static void all_waiter_run(struct reef__task *t)
 {
     struct all_waiter *aw = (struct all_waiter *)t;
     struct all *A = aw->A;
-    all_store(A, A->futs, A->values, aw->index, (reef_future){aw->w.s, aw->w.v}, &A->failed,
-              &A->err_s, &A->err_v);
+    all_store(A->succeed, A->futs, A->values, aw->index, (reef_future){aw->w.s, aw->w.v},
+              &A->failed, &A->err_s, &A->err_v);
     if (--A->left == 0)
         reef__cell_forward(&A->out,
-                           all_result(A, A->futs, A->values, A->failed, A->err_s, A->err_v));
+                           all_result(A->succeed, A->futs, A->failed, A->err_s, A->err_v));
 }
 
-static reef_future when_all_impl(reef_future *futs, size_t n, reef_val *values)
+static reef_future when_all_impl(reef_future *futs, size_t n, bool succeed, reef_val *values)
 {
     bool failed = false;
     uintptr_t err_s = 0;
@@ -115,10 +115,10 @@ static reef_future when_all_impl(reef_future *futs, size_t n, reef_val *values)
         if (pending(futs[i]))
             npending++;
         else
-            all_store(NULL, futs, values, i, futs[i], &failed, &err_s, &err_v);
+            all_store(succeed, futs, values, i, futs[i], &failed, &err_s, &err_v);
     }
     if (npending == 0)
-        return all_result(NULL, futs, values, failed, err_s, err_v);
+        return all_result(succeed, futs, failed, err_s, err_v);
 
     size_t size = sizeof(struct all) + npending * sizeof(struct all_waiter);
     struct all *A = reef__alloc(size);
@@ -134,6 +134,7 @@ static reef_future when_all_impl(reef_future *futs, size_t n, reef_val *values)
     A->left = npending;
     A->futs = futs;
     A->values = values;
+    A->succeed = succeed;
     A->failed = failed;
     A->err_s = err_s;
     A->err_v = err_v;
@@ -144,7 +145,7 @@ static reef_future when_all_impl(reef_future *futs, size_t n, reef_val *values)
             continue;
         struct all_waiter *aw = &A->waiters[k++];
         aw->w.task.run = all_waiter_run;
-        aw->w.task.group = current_group();
+        aw->w.task.group = reef__current_group();
         aw->A = A;
         aw->index = i;
         reef__future_wait(futs[i], &aw->w);
@@ -152,11 +153,14 @@ static reef_future when_all_impl(reef_future *futs, size_t n, reef_val *values)
     return reef__future_of_cell(&A->out);
 }
 
-reef_future reef_when_all(reef_future *futs, size_t n) { return when_all_impl(futs, n, NULL); }
+reef_future reef_when_all(reef_future *futs, size_t n)
+{
+    return when_all_impl(futs, n, false, NULL);
+}
 
 reef_future reef_when_all_succeed(reef_future *futs, size_t n, reef_val *values)
 {
-    return when_all_impl(futs, n, values);
+    return when_all_impl(futs, n, true, values);
 }
 
 /* ---- when_any -------------------------------------------------------------- */
@@ -238,7 +242,7 @@ reef_future reef_when_any(reef_future *futs, size_t n)
     for (size_t i = 0; i < n; i++) {
         struct any_waiter *yw = &Y->waiters[i];
         yw->w.task.run = any_waiter_run;
-        yw->w.task.group = current_group();
+        yw->w.task.group = reef__current_group();
         yw->Y = Y;
         yw->index = i;
         reef__future_wait(futs[i], &yw->w);
@@ -302,7 +306,7 @@ reef_future reef_with_timeout(reef_time deadline, reef_future f)
     memset(T, 0, sizeof(*T));
     reef__cell_init(&T->out, timeout_release);
     T->w.task.run = timeout_inner_done;
-    T->w.task.group = current_group();
+    T->w.task.group = reef__current_group();
     reef_timer_init(&T->timer, REEF_CLOCK_STEADY, timeout_fire, T);
     reef_timer_arm_at(&T->timer, deadline);
     reef__future_wait(f, &T->w);

@@ -7,6 +7,7 @@
 #include <reef/shared_future.h>
 
 #include "core/memory.h"
+#include "core/reactor_impl.h"
 #include "sync/waitq.h"
 
 /* The waiter attached to the source. It outlives a fini'd shared future
@@ -56,7 +57,7 @@ int reef_shared_future_init(reef_shared_future *sf, reef_future f)
         return -ENOMEM;
     }
     link->w.task.run = source_done;
-    link->w.task.group = 0;
+    link->w.task.group = reef__current_group();
     link->sf = sf;
     sf->_link = link;
     if (reef__future_wait(f, &link->w))

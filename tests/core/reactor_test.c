@@ -116,7 +116,7 @@ static reef_future never_start(void *arg)
 
 static struct reef__reactor_config cfg(void)
 {
-    struct reef__reactor_config c = {500000, 0, false, th_backend()};
+    struct reef__reactor_config c = {500000, 0, false, th_backend(), 0};
     return c;
 }
 
