@@ -53,8 +53,13 @@ void reef__sched_activate(struct reef__reactor *r, unsigned g)
         fputs("reef: out of memory creating a scheduling group's queue\n", stderr);
         abort();
     }
-    if (grp->vruntime < r->min_vruntime)
-        grp->vruntime = r->min_vruntime;
+    /* A group waking up starts one quota ahead of the minimum, so it runs
+     * next instead of waiting behind a busy group's slice (a timer in an
+     * idle group fires within a quota); the credit is too small to bank. */
+    uint64_t credit = (uint64_t)r->cfg.task_quota;
+    uint64_t floor = r->min_vruntime > credit ? r->min_vruntime - credit : 0;
+    if (grp->vruntime < floor)
+        grp->vruntime = floor;
     r->active |= 1ull << g;
 }
 
