@@ -62,8 +62,12 @@ static inline double bench_on_reactor_cfg(reef_future (*fn)(void *),
 static inline double bench_on_reactor(reef_future (*fn)(void *), const char *backend)
 {
     /* Benchmarks run long loops in one task on purpose: no stall reports. */
-    struct reef__reactor_config cfg = {500000, REEF__DEFAULT_IDLE_POLL_NS, false, backend,
-                                       reef_s(3600)};
+    struct reef__reactor_config cfg = {
+        .task_quota = 500000,
+        .idle_poll = REEF__DEFAULT_IDLE_POLL_NS,
+        .backend = backend,
+        .blocked_notify = reef_s(3600),
+    };
     return bench_on_reactor_cfg(fn, &cfg);
 }
 

@@ -242,7 +242,12 @@ static void bench_idle_poll_choice(const char *backend)
 {
     static const int poll_us[] = {0, 10, 25, 50, 100, 200};
     for (size_t i = 0; i < sizeof(poll_us) / sizeof(poll_us[0]); i++) {
-        struct reef__reactor_config cfg = {500000, reef_us(poll_us[i]), false, backend, reef_s(3600)};
+        struct reef__reactor_config cfg = {
+            .task_quota = 500000,
+            .idle_poll = reef_us(poll_us[i]),
+            .backend = backend,
+            .blocked_notify = reef_s(3600),
+        };
         double over[3], cpu[3];
         for (int r = 0; r < 3; r++) {
             over[r] = bench_on_reactor_cfg(bench_short_sleeps, &cfg);

@@ -7,6 +7,7 @@
 
 #include "core/app_internal.h"
 #include "core/run.h"
+#include "core/smp_internal.h"
 
 struct main_state {
     bool done;
@@ -34,7 +35,7 @@ struct start_args {
 int reef__run_main(const struct reef__reactor_config *cfg, reef_future (*start)(void *arg),
                    void *arg, struct reef__run_result *out)
 {
-    int rc = reef__reactor_create(0, cfg);
+    int rc = reef__smp_start(cfg);
     if (rc < 0)
         return rc;
     struct main_state st = {false, 0, {.u = 0}};
@@ -50,7 +51,7 @@ int reef__run_main(const struct reef__reactor_config *cfg, reef_future (*start)(
     } else if (st.done) {
         out->status = 0;
     }
-    out->leftovers = reef__reactor_destroy();
+    out->leftovers = reef__smp_finish();
     return 0;
 }
 
@@ -78,6 +79,9 @@ int reef_app_run(reef_app *app, int argc, char **argv, reef_app_main_fn main_fn,
         .poll_mode = cfg.poll_mode,
         .backend = cfg.backend,
         .blocked_notify = cfg.blocked_notify_ns,
+        .smp = cfg.smp,
+        .pin = cfg.pin,
+        .cpus = cfg.cpus,
     };
     struct app_start a = {app, main_fn, arg};
     struct reef__run_result res;

@@ -14,10 +14,13 @@ struct reef_app {
     char *description;
     struct reef__opts opts;
     size_t standard_count; /* opts.v[0 .. standard_count) are Reef's own */
+    int cpus[1024];        /* the CPUs shards are pinned to, by shard */
 };
 
 struct reef__app_config {
     unsigned smp;
+    bool pin;          /* pin shard i to cpus[i] */
+    const int *cpus;   /* points into the app */
     uint64_t memory;         /* 0: all physical memory minus reserve_memory */
     uint64_t reserve_memory;
     int64_t task_quota_ns;

@@ -12,10 +12,11 @@
 #include <reef/log.h>
 
 #include "core/app_internal.h"
+#include "core/cpus.h"
 
 static int add_standard(reef_app *app)
 {
-    const bool off = false;
+    const bool off = false, on = true;
     const uint64_t zero = 0;
     const double quota_ms = 0.5;
     const double notify_ms = 25;
@@ -27,6 +28,12 @@ static int add_standard(reef_app *app)
     rc |= reef__opts_add(o, "help", 'h', REEF__OPT_FLAG, &off, "show this help and exit");
     rc |= reef__opts_add(o, "smp", 'c', REEF__OPT_UINT, NULL,
                          "number of shards (default: every CPU the process may use)");
+    rc |= reef__opts_add(o, "cpuset", 0, REEF__OPT_STRING, &none,
+                         "CPUs to run shards on, e.g. 0-3,8 (default: all usable)");
+    rc |= reef__opts_add(o, "thread-affinity", 0, REEF__OPT_FLAG, &on,
+                         "pin each shard to its CPU (--thread-affinity=0 to disable)");
+    rc |= reef__opts_add(o, "overprovisioned", 0, REEF__OPT_FLAG, &off,
+                         "the machine is shared: do not pin shards");
     rc |= reef__opts_add(o, "memory", 'm', REEF__OPT_SIZE, NULL,
                          "memory for the application (default: all minus --reserve-memory)");
     rc |= reef__opts_add(o, "reserve-memory", 0, REEF__OPT_SIZE, &zero,
@@ -234,9 +241,39 @@ static int apply_log_levels(const reef_app *app)
 }
 
 /* Checks the standard options against the machine and fills cfg. */
-static int configure(const reef_app *app, struct reef__app_config *cfg)
+/* The CPUs shards may use, in pinning order, into app->cpus: the count,
+ * or -1 after printing why not. */
+static int choose_cpus(reef_app *app)
 {
-    unsigned cpus = usable_cpus();
+    const int max = (int)(sizeof(app->cpus) / sizeof(app->cpus[0]));
+    const char *cpuset = reef_app_string(app, "cpuset");
+    if (!cpuset)
+        return reef__cpus_ordered(app->cpus, (unsigned)max);
+    int n = reef__cpus_parse(cpuset, app->cpus, (unsigned)max);
+    if (n < 0) {
+        fprintf(stderr, "%s: invalid --cpuset '%s' (want a list like 0-3,8)\n", app->name,
+                cpuset);
+        return -1;
+    }
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+        for (int i = 0; i < n; i++) {
+            if (!CPU_ISSET(app->cpus[i], &allowed)) {
+                fprintf(stderr, "%s: CPU %d in --cpuset is not available to this process\n",
+                        app->name, app->cpus[i]);
+                return -1;
+            }
+        }
+    }
+    return n;
+}
+
+static int configure(reef_app *app, struct reef__app_config *cfg)
+{
+    int ncpus = choose_cpus(app);
+    if (ncpus < 0)
+        return -1;
+    unsigned cpus = ncpus > 0 ? (unsigned)ncpus : usable_cpus();
     bool smp_given = reef_app_given(app, "smp");
     uint64_t smp = smp_given ? reef_app_uint(app, "smp") : cpus;
     if (smp == 0 || smp > cpus) {
@@ -268,6 +305,9 @@ static int configure(const reef_app *app, struct reef__app_config *cfg)
     int64_t idle_us = reef_app_int(app, "idle-poll-time-us");
     *cfg = (struct reef__app_config){
         .smp = (unsigned)smp,
+        .pin = ncpus > 0 && reef_app_flag(app, "thread-affinity") &&
+               !reef_app_flag(app, "overprovisioned"),
+        .cpus = app->cpus,
         .memory = memory,
         .reserve_memory = reef_app_size(app, "reserve-memory"),
         .task_quota_ns = (int64_t)(quota_ms * 1e6),

@@ -57,7 +57,7 @@ static void wake_done(struct reef__io *io, int res)
     struct reef__reactor *r = reef__r;
     uint64_t v;
     while (read(r->wake_fd, &v, sizeof(v)) > 0)
-        ;
+        r->wakeups++;
     arm_wake(r);
 }
 
@@ -69,7 +69,6 @@ void reef__reactor_wake(struct reef__reactor *r)
         uint64_t one = 1;
         ssize_t n = write(r->wake_fd, &one, sizeof(one));
         (void)n;
-        r->wakeups_sent++;
     }
 }
 
@@ -171,6 +170,7 @@ static unsigned poll_once(struct reef__reactor *r)
     r->polls++;
     unsigned n = reef__timers_expire(r, reef_now());
     int m = r->ops->poll(r->be);
+    n += reef__smp_poll(r);
     return n + (m > 0 ? (unsigned)m : 0);
 }
 
@@ -182,6 +182,11 @@ static void sleep_until_work(struct reef__reactor *r)
     if (timeout == 0)
         return;
     atomic_store_explicit(&r->sleeping, 1, memory_order_seq_cst);
+    /* A message sent before the flag was visible: do not sleep on it. */
+    if (reef__smp_pending(r)) {
+        atomic_store_explicit(&r->sleeping, 0, memory_order_relaxed);
+        return;
+    }
     r->sleeps++;
     r->ops->wait(r->be, timeout);
     atomic_store_explicit(&r->sleeping, 0, memory_order_relaxed);
@@ -272,7 +277,7 @@ unsigned reef_shard_id(void)
     return r ? r->shard : 0;
 }
 
-unsigned reef_shard_count(void) { return 1; }
+unsigned reef_shard_count(void) { return reef__smp_count; }
 
 bool reef_in_reactor(void) { return reef__r != NULL; }
 

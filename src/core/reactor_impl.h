@@ -14,6 +14,7 @@
 #include <reef/timer.h>
 
 #include "backend/backend.h"
+#include "core/smp_queue.h"
 #include "core/task.h"
 
 #define REEF__INLINE_BUDGET 256
@@ -29,6 +30,12 @@ struct reef__reactor_config {
     bool poll_mode;
     const char *backend; /* NULL: automatic */
     reef_duration blocked_notify; /* stall report threshold; 0: the default */
+    /* Shards (smp.c): count (0 means 1), whether to pin each shard's
+     * thread, and to which CPUs (cpus[i] for shard i; NULL: the usable
+     * CPUs, physical cores first). */
+    unsigned smp;
+    bool pin;
+    const int *cpus;
 };
 
 #define REEF__DEFAULT_BLOCKED_NOTIFY_NS 25000000
@@ -94,8 +101,12 @@ struct reef__reactor {
     unsigned stall_reports;
     reef_time stall_window_start;
 
+    /* Shards (smp.c): this shard's outboxes, one per target shard. */
+    struct reef__smp_outbox *outboxes;
+    unsigned outbox_pending; /* targets with a non-empty outbox */
+
     /* Statistics. */
-    uint64_t tasks_run, polls, sleeps, wakeups_sent;
+    uint64_t tasks_run, polls, sleeps, wakeups; /* wakeups: eventfd wake-ups received */
 };
 
 extern __thread struct reef__reactor *reef__r __attribute__((tls_model("initial-exec")));
@@ -137,6 +148,17 @@ static inline bool reef__sched_has_work(const struct reef__reactor *r) { return 
 
 /* Group registry (sched_group.c): shares of group g (>= 1). */
 unsigned reef__group_shares(unsigned g);
+
+/* Shards (smp.c). */
+/* Publishes outboxes, handles incoming messages and alien calls; returns
+ * the number of messages handled. */
+unsigned reef__smp_poll(struct reef__reactor *r);
+/* True if messages wait for this shard (checked before sleeping). */
+bool reef__smp_pending(struct reef__reactor *r);
+/* Queues a message for shard `to` (not the current one). */
+void reef__smp_send(unsigned to, struct reef__smp_msg *m);
+/* The number of shards of the running application (1 if none). */
+extern unsigned reef__smp_count;
 
 /* Stall detection (stall.c). */
 void reef__stall_init(struct reef__reactor *r);

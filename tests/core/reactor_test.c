@@ -94,7 +94,7 @@ static pthread_t waker;
 static reef_future woken(void *cap, reef_val v)
 {
     pthread_join(waker, NULL);
-    T_GE(reef__r->wakeups_sent, 1);
+    T_GE(reef__r->wakeups, 1);
     return reef_done();
 }
 
@@ -116,7 +116,7 @@ static reef_future never_start(void *arg)
 
 static struct reef__reactor_config cfg(void)
 {
-    struct reef__reactor_config c = {500000, 0, false, th_backend(), 0};
+    struct reef__reactor_config c = {.task_quota = 500000, .backend = th_backend()};
     return c;
 }
 
