@@ -28,6 +28,9 @@ static const char *backend;
 
 const char *th_backend(void) { return backend; }
 
+static unsigned shards = 1;
+void th_set_shards(unsigned n) { shards = n; }
+
 static void add(const char *name, th_plain_fn plain, th_reactor_fn reactor)
 {
     if (case_count == (int)(sizeof(cases) / sizeof(cases[0]))) {
@@ -70,6 +73,7 @@ static int run_here(const struct th_case *c)
         .idle_poll = REEF__DEFAULT_IDLE_POLL_NS,
         .poll_mode = false,
         .backend = backend,
+        .smp = shards,
     };
     struct reef__run_result res;
     int rc = reef__run_main(&cfg, start_reactor_case, (void *)c->reactor, &res);

@@ -41,6 +41,12 @@ _Noreturn void th_fail(const char *file, int line, const char *fmt, ...)
 /* The backend name given with --reactor-backend, or NULL. */
 const char *th_backend(void);
 
+/* REACTOR_TEST cases of a file that says TH_SHARDS(n) run on n shards
+ * (unpinned; shard 0 runs the case). */
+void th_set_shards(unsigned n);
+#define TH_SHARDS(n)                                                                               \
+    __attribute__((constructor)) static void th_shards_(void) { th_set_shards(n); }
+
 #define TEST(name)                                                                                 \
     static void test_##name(void);                                                                 \
     __attribute__((constructor)) static void th_reg_##name(void)                                   \
