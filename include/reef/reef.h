@@ -23,5 +23,8 @@
 #include <reef/rwlock.h>
 #include <reef/shared_future.h>
 #include <reef/sched_group.h>
+#include <reef/smp.h>
+#include <reef/sharded.h>
+#include <reef/foreign.h>
 
 #endif

@@ -20,9 +20,10 @@ REEF_BEGIN_DECLS
  * the result of the future fn returns (value or error). The capture is
  * copied (cap_size bytes) and travels with the request, so it must not
  * point at the caller's shard-local objects unless fn only passes them
- * back; with cap_size 0 the pointer itself is passed. fn runs as a task in
- * the caller's current scheduling group. For the calling shard itself, fn
- * is called at once, with no message. Fails with -EINVAL for a shard that
+ * back; with cap_size 0 the pointer itself is passed. fn runs in the
+ * caller's current scheduling group, and calls from one shard to another
+ * start in the order they were made. For the calling shard itself, fn is
+ * called at once, with no message. Fails with -EINVAL for a shard that
  * does not exist, -ENOMEM if the request cannot be allocated. */
 REEF_API REEF_NODISCARD reef_future reef_submit_to(unsigned shard, reef_body_fn fn,
                                                   const void *cap, size_t cap_size);

@@ -7,6 +7,7 @@
 
 #include "core/app_internal.h"
 #include "core/run.h"
+#include "core/sharded_internal.h"
 #include "core/smp_internal.h"
 
 struct main_state {
@@ -43,6 +44,7 @@ int reef__run_main(const struct reef__reactor_config *cfg, reef_future (*start)(
     reef_future tail = reef_then_wrapped(f, on_main_done, &st, 0);
     reef_discard(tail);
     reef__reactor_run();
+    reef__sharded_report_unstopped();
     out->status = reef__r->exit_status;
     out->err = (reef_err){0, NULL};
     if (st.done && (st.s & 3) == 1) {

@@ -2,11 +2,13 @@
  * reef_submit_to and reef_invoke_on_all.
  *
  * A request is one allocation made on the calling shard. It travels to the
- * target, runs there as a task of the caller's scheduling group, carries the
+ * target, runs there, carries the
  * result back, and becomes the caller's future: it is freed, on the calling
  * shard, once the caller has taken the result. So memory goes back to the
  * shard that allocated it, and the target allocates only the continuation
- * that waits for the function's future.
+ * that waits for the function's future. The function runs in the caller's
+ * scheduling group: its continuations are tasks of that group on the
+ * target (the first, synchronous part runs as messages are drained).
  */
 #include <errno.h>
 #include <string.h>
@@ -20,7 +22,7 @@
 
 struct request {
     struct reef__smp_msg msg;
-    struct reef__task task; /* runs fn on the target */
+    uint16_t group;         /* the caller's scheduling group */
     struct reef__cell out;  /* the caller's future (caller's shard) */
     reef_body_fn fn;
     void *arg;
@@ -56,18 +58,19 @@ static reef_future send_reply(void *cap, reef_future resolved)
     return reef_done();
 }
 
-static void run_request(struct reef__task *t)
-{
-    struct request *q = container_of(t, struct request, task);
-    reef_future f = q->fn(q->arg);
-    reef_discard(reef_then_wrapped(f, send_reply, &q, sizeof(q)));
-}
-
-/* On the target shard: queue the function as a task of the caller's group. */
+/* On the target shard, as messages are drained: requests from one shard
+ * start in the order they were sent (the function is called right away,
+ * not queued, so even the debug scheduler keeps that order). */
 static void handle_request(struct reef__smp_msg *m)
 {
     struct request *q = container_of(m, struct request, msg);
-    reef__schedule(&q->task);
+    struct reef__reactor *r = reef__r;
+    uint16_t saved = r->current_group;
+    r->current_group = q->group;
+    r->inline_budget = REEF__INLINE_BUDGET;
+    reef_future f = q->fn(q->arg);
+    reef_discard(reef_then_wrapped(f, send_reply, &q, sizeof(q)));
+    r->current_group = saved;
 }
 
 reef_future reef_submit_to(unsigned shard, reef_body_fn fn, const void *cap, size_t cap_size)
@@ -84,7 +87,7 @@ reef_future reef_submit_to(unsigned shard, reef_body_fn fn, const void *cap, siz
     if (!q)
         return reef_fail_code(-ENOMEM);
     q->msg.handle = handle_request;
-    q->task = (struct reef__task){run_request, r->current_group};
+    q->group = r->current_group;
     reef__cell_init(&q->out, request_release);
     q->fn = fn;
     q->arg = (void *)cap;
