@@ -51,8 +51,10 @@ static inline double bench_on_reactor_cfg(reef_future (*fn)(void *),
 {
     double result = 0;
     struct reef__run_result res;
-    if (reef__run_main(cfg, fn, &result, &res) < 0 || res.status != 0) {
-        fprintf(stderr, "benchmark failed to run\n");
+    int rc = reef__run_main(cfg, fn, &result, &res);
+    if (rc < 0 || res.status != 0) {
+        fprintf(stderr, "benchmark failed to run: %s\n",
+                rc < 0 ? reef_strerror(rc) : "its main future failed");
         exit(1);
     }
     return result;

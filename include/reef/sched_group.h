@@ -89,7 +89,8 @@ REEF_API unsigned reef_sched_group_shares(reef_sched_group g);
 
 /* Statistics of the group on the calling shard. */
 struct reef_sched_group_stats {
-    reef_duration runtime; /* CPU time its tasks used */
+    reef_duration runtime; /* CPU time its tasks used (accounted while more
+                            * than one group exists) */
     uint64_t tasks_run;
     uint64_t queue_length; /* ready tasks now */
 };

@@ -202,7 +202,8 @@ static void idle(struct reef__reactor *r)
             if (poll_once(r) || has_work(r))
                 return;
             reef__cpu_relax();
-        } while (reef_now() < end);
+            /* poll_once() just read the clock into lowres_now. */
+        } while (r->lowres_now < end);
     }
     sleep_until_work(r);
     poll_once(r);

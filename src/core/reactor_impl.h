@@ -146,8 +146,10 @@ void reef__sched_run(struct reef__reactor *r);
 void reef__sched_drain(struct reef__reactor *r);
 static inline bool reef__sched_has_work(const struct reef__reactor *r) { return r->active != 0; }
 
-/* Group registry (sched_group.c): shares of group g (>= 1). */
+/* Group registry (sched_group.c): shares of group g (>= 1), and how many
+ * groups exist (the main group included). */
 unsigned reef__group_shares(unsigned g);
+unsigned reef__groups_in_use(void);
 
 /* Shards (smp.c). */
 /* Publishes outboxes, handles incoming messages and alien calls; returns

@@ -35,6 +35,12 @@ static struct group_info registry[REEF__MAX_GROUPS] = {
     [0] = {true, "main", 1000},
 };
 static atomic_int key_count;
+static atomic_uint groups_in_use = 1;
+
+unsigned reef__groups_in_use(void)
+{
+    return atomic_load_explicit(&groups_in_use, memory_order_relaxed);
+}
 
 unsigned reef__group_shares(unsigned g)
 {
@@ -72,6 +78,7 @@ reef_future reef_sched_group_create(const char *name, unsigned shares)
         gi->used = true;
         snprintf(gi->name, sizeof(gi->name), "%s", name ? name : "");
         atomic_store(&gi->shares, shares);
+        atomic_fetch_add(&groups_in_use, 1);
     }
     pthread_mutex_unlock(&registry_lock);
     if (id < 0)
@@ -101,6 +108,7 @@ reef_future reef_sched_group_destroy(reef_sched_group g)
     registry[g._id].used = false;
     registry[g._id].name[0] = '\0';
     atomic_store(&registry[g._id].shares, 0);
+    atomic_fetch_sub(&groups_in_use, 1);
     pthread_mutex_unlock(&registry_lock);
     return reef_done();
 }
