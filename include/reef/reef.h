@@ -26,5 +26,6 @@
 #include <reef/smp.h>
 #include <reef/sharded.h>
 #include <reef/foreign.h>
+#include <reef/memory.h>
 
 #endif

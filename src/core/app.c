@@ -84,6 +84,8 @@ int reef_app_run(reef_app *app, int argc, char **argv, reef_app_main_fn main_fn,
         .smp = cfg.smp,
         .pin = cfg.pin,
         .cpus = cfg.cpus,
+        .memory = cfg.memory,
+        .reserve_memory = cfg.reserve_memory,
     };
     struct app_start a = {app, main_fn, arg};
     struct reef__run_result res;

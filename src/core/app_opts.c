@@ -204,11 +204,6 @@ static unsigned usable_cpus(void)
     return n > 0 ? (unsigned)n : 1;
 }
 
-static uint64_t physical_memory(void)
-{
-    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-    return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
-}
 
 static int apply_log_levels(const reef_app *app)
 {
@@ -280,7 +275,7 @@ static int configure(reef_app *app, struct reef__app_config *cfg)
         fprintf(stderr, "Couldn't start application: insufficient processing units\n");
         return -1;
     }
-    uint64_t phys = physical_memory();
+    uint64_t phys = reef__physical_memory();
     uint64_t memory = reef_app_given(app, "memory") ? reef_app_size(app, "memory") : 0;
     if (phys && memory > phys) {
         fprintf(stderr, "Couldn't start application: insufficient physical memory\n");

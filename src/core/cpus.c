@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "core/cpus.h"
 
@@ -102,4 +103,10 @@ int reef__cpus_parse(const char *list, int *out, unsigned max)
             return -EINVAL;
     }
     return n ? (int)n : -EINVAL;
+}
+
+uint64_t reef__physical_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
 }

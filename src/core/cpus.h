@@ -13,4 +13,8 @@ int reef__cpus_ordered(int *out, unsigned max);
  * in the order given, duplicates dropped): the count, or -EINVAL. */
 int reef__cpus_parse(const char *list, int *out, unsigned max);
 
+/* Bytes of physical memory (0 if unknown). */
+#include <stdint.h>
+uint64_t reef__physical_memory(void);
+
 #endif

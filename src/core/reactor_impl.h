@@ -36,6 +36,9 @@ struct reef__reactor_config {
     unsigned smp;
     bool pin;
     const int *cpus;
+    /* Memory for all shards (0: physical memory minus reserve_memory) and
+     * the part left to the system (0: the larger of 1.5 GiB and 7%). */
+    uint64_t memory, reserve_memory;
 };
 
 #define REEF__DEFAULT_BLOCKED_NOTIFY_NS 25000000

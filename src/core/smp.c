@@ -26,6 +26,7 @@
 #include "core/reactor_impl.h"
 #include "core/run.h"
 #include "core/smp_internal.h"
+#include "mem/arena.h"
 
 unsigned reef__smp_count = 1;
 struct reef__smp reef__smp;
@@ -91,6 +92,7 @@ unsigned reef__smp_poll(struct reef__reactor *r)
         n += reef__alien_run_pending(r, me);
     if (atomic_load_explicit(&me->stop, memory_order_acquire))
         reef__reactor_stop(0);
+    n += reef__mem_poll();
     /* Messages handled may have queued replies: send them now. */
     flush_all(r);
     return n;
@@ -102,7 +104,8 @@ bool reef__smp_pending(struct reef__reactor *r)
         return false;
     struct reef__smp_shard *me = &reef__smp.shards[r->shard];
     atomic_thread_fence(memory_order_seq_cst);
-    if (r->outbox_pending || atomic_load(&me->alien_pending) || atomic_load(&me->stop))
+    if (r->outbox_pending || atomic_load(&me->alien_pending) || atomic_load(&me->stop) ||
+        reef__mem_returned())
         return true;
     for (unsigned from = 0; from < reef__smp.count; from++) {
         if (from != r->shard && reef__smp_ring_pending(ring(from, r->shard)))
@@ -126,11 +129,18 @@ static void pin(unsigned shard)
                       reef__smp.cpus[shard], strerror(rc));
 }
 
+static void wake_for_memory(void *arg)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    reef__reactor_wake(arg);
+}
+
 static int create_shard_reactor(unsigned shard, const struct reef__reactor_config *cfg)
 {
     int rc = reef__reactor_create(shard, cfg);
     if (rc < 0)
         return rc;
+    reef__mem_attach(shard, wake_for_memory, reef__r);
     struct reef__reactor *r = reef__r;
     r->outboxes = calloc(reef__smp.count, sizeof(*r->outboxes));
     if (!r->outboxes) {
@@ -147,6 +157,7 @@ static unsigned destroy_shard_reactor(void)
     struct reef__reactor *r = reef__r;
     free(r->outboxes);
     r->outboxes = NULL;
+    reef__mem_detach();
     return reef__reactor_destroy();
 }
 
@@ -198,8 +209,33 @@ static int alloc_state(unsigned count, const struct reef__reactor_config *cfg)
     return 0;
 }
 
+/* Gives each shard its part of the memory (-m, or all of it minus the
+ * reserve). Without a reservation (sanitizer builds, or mmap refused),
+ * shards use the C library's allocator. */
+static void reserve_memory(unsigned count, const struct reef__reactor_config *cfg)
+{
+#ifdef REEF_SANITIZE
+    (void)count, (void)cfg;
+#else
+    uint64_t phys = reef__physical_memory();
+    uint64_t reserve = cfg->reserve_memory;
+    if (!reserve) {
+        reserve = phys / 100 * 7;
+        if (reserve < ((uint64_t)3 << 29))
+            reserve = (uint64_t)3 << 29; /* 1.5 GiB */
+    }
+    uint64_t total = cfg->memory ? cfg->memory : (phys > reserve ? phys - reserve : phys / 2);
+    int rc = reef__mem_start(count, (size_t)(total / count));
+    if (rc < 0)
+        reef_log_warn(&reef_logger_reef,
+                      "per-shard memory unavailable (%s): using the C library's allocator",
+                      reef_strerror(rc));
+#endif
+}
+
 static void free_state(void)
 {
+    reef__mem_stop();
     for (unsigned i = 0; reef__smp.shards && i < reef__smp.count; i++)
         pthread_mutex_destroy(&reef__smp.shards[i].alien_lock);
     free(reef__smp.shards);
@@ -229,6 +265,7 @@ int reef__smp_start(const struct reef__reactor_config *cfg)
         return rc;
     }
     reef__smp_count = count;
+    reserve_memory(count, cfg);
     pin(0);
     /* Shard 0 first: it blocks the signals it reads from a signalfd, and
      * the threads started below inherit that mask. */
@@ -255,6 +292,9 @@ int reef__smp_start(const struct reef__reactor_config *cfg)
     rc = atomic_load(&reef__smp.failed);
     pthread_barrier_wait(&reef__smp.go);
     atomic_store(&reef__smp.running, rc == 0);
+    /* Starting the shards took a while: the low-resolution clock must not
+     * lag behind when the application's main function reads it. */
+    reef__r->lowres_now = reef_now();
     if (rc < 0) {
         reef__smp_finish();
         return rc;

@@ -17,6 +17,8 @@
 
 #include "harness/harness.h"
 
+TH_BLOCKED_NOTIFY_MS(25) /* the default of --blocked-reactor-notify-ms */
+
 static int saved_stderr = -1;
 static FILE *captured;
 

@@ -31,6 +31,13 @@ const char *th_backend(void) { return backend; }
 static unsigned shards = 1;
 void th_set_shards(unsigned n) { shards = n; }
 
+static uint64_t memory;
+void th_set_memory(uint64_t bytes) { memory = bytes; }
+
+/* Cases may run long loops on purpose: stall reports only where asked. */
+static reef_duration blocked_notify = 10000000000;
+void th_set_blocked_notify(reef_duration d) { blocked_notify = d; }
+
 static void add(const char *name, th_plain_fn plain, th_reactor_fn reactor)
 {
     if (case_count == (int)(sizeof(cases) / sizeof(cases[0]))) {
@@ -74,6 +81,8 @@ static int run_here(const struct th_case *c)
         .poll_mode = false,
         .backend = backend,
         .smp = shards,
+        .memory = memory,
+        .blocked_notify = blocked_notify,
     };
     struct reef__run_result res;
     int rc = reef__run_main(&cfg, start_reactor_case, (void *)c->reactor, &res);

@@ -47,6 +47,16 @@ void th_set_shards(unsigned n);
 #define TH_SHARDS(n)                                                                               \
     __attribute__((constructor)) static void th_shards_(void) { th_set_shards(n); }
 
+/* ... with stall reports after this many ms (default: 10 s) ... */
+void th_set_blocked_notify(reef_duration d);
+#define TH_BLOCKED_NOTIFY_MS(ms)                                                                   \
+    __attribute__((constructor)) static void th_notify_(void) { th_set_blocked_notify((ms)*1000000); }
+
+/* ... and with this much memory for all shards (-m). */
+void th_set_memory(uint64_t bytes);
+#define TH_MEMORY(bytes)                                                                           \
+    __attribute__((constructor)) static void th_memory_(void) { th_set_memory(bytes); }
+
 #define TEST(name)                                                                                 \
     static void test_##name(void);                                                                 \
     __attribute__((constructor)) static void th_reg_##name(void)                                   \
