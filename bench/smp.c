@@ -192,6 +192,57 @@ static reef_future bench_tput(void *arg)
                      sizeof(p));
 }
 
+/* ---- Memory ---------------------------------------------------------------- */
+
+#define ALLOCS 20000000L
+
+static reef_future bench_reef_malloc(void *arg)
+{
+    double *out = arg;
+    reef_time t0 = reef_now();
+    for (long i = 0; i < ALLOCS; i++) {
+        void *volatile p = reef_malloc(64);
+        reef_free(p);
+    }
+    *out = bench_ns_since(t0, ALLOCS);
+    return reef_done();
+}
+
+static double glibc_malloc_free(void)
+{
+    reef_time t0 = reef_now();
+    for (long i = 0; i < ALLOCS; i++) {
+        void *volatile p = malloc(64);
+        free(p);
+    }
+    return bench_ns_since(t0, ALLOCS);
+}
+
+#define REMOTE 1000000
+static void **remote_blocks;
+
+static reef_future alloc_remote(void *cap)
+{
+    for (long i = 0; i < REMOTE; i++)
+        remote_blocks[i] = reef_malloc(64);
+    return reef_done();
+}
+
+static reef_future free_remote(void *cap, reef_val v)
+{
+    double *out = *(double **)cap;
+    reef_time t0 = reef_now();
+    for (long i = 0; i < REMOTE; i++)
+        reef_free(remote_blocks[i]); /* shard 1's memory, freed on shard 0 */
+    *out = bench_ns_since(t0, REMOTE);
+    return reef_done();
+}
+
+static reef_future bench_cross_shard_free(void *arg)
+{
+    return reef_then(reef_submit_to(1, alloc_remote, NULL, 0), free_remote, &arg, sizeof(arg));
+}
+
 static const int two_cpus[2] = {0, 1};
 
 static double on_two_shards(reef_future (*fn)(void *), reef_duration idle_poll)
@@ -219,6 +270,14 @@ int main(int argc, char **argv)
         tp[r] = on_two_shards(bench_tput, REEF__DEFAULT_IDLE_POLL_NS);
     }
     double sleeping = on_two_shards(bench_rtt_sleeping, 0);
+    remote_blocks = malloc(REMOTE * sizeof(void *));
+    double rm[5], gm[5], xf[5];
+    for (int r = 0; r < 5; r++) {
+        rm[r] = on_two_shards(bench_reef_malloc, REEF__DEFAULT_IDLE_POLL_NS);
+        gm[r] = glibc_malloc_free();
+        xf[r] = on_two_shards(bench_cross_shard_free, REEF__DEFAULT_IDLE_POLL_NS);
+    }
+    free(remote_blocks);
     double ppm = bench_median(pp, 5), spm = bench_median(sp, 5), rttm = bench_median(rtt, 5),
            tpm = bench_median(tp, 5);
     bench_print("smp.submit_to_rtt_ns", rttm, "ns");
@@ -228,5 +287,10 @@ int main(int argc, char **argv)
     bench_print("machine.spsc_msgs_per_s", spm, "msgs/s");
     bench_print("smp.rtt_per_pingpong", rttm / ppm, "ratio");
     bench_print("smp.msgs_per_spsc", tpm / spm, "ratio");
+    double rmm = bench_median(rm, 5), gmm = bench_median(gm, 5);
+    bench_print("mem.malloc_free_ns", rmm, "ns");
+    bench_print("mem.cross_shard_free_ns", bench_median(xf, 5), "ns");
+    bench_print("machine.glibc_malloc_free_ns", gmm, "ns");
+    bench_print("mem.malloc_free_per_glibc", rmm / gmm, "ratio");
     return 0;
 }

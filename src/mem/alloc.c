@@ -10,7 +10,7 @@
 
 #include "mem/arena.h"
 
-__thread struct reef__shard_mem *reef__mem_local;
+__thread struct reef__shard_mem *reef__mem_local __attribute__((tls_model("initial-exec")));
 
 /* Arenas are never unmapped (memory handed out may outlive the
  * application), so a pointer from an earlier run is still recognised. */
@@ -30,13 +30,23 @@ static unsigned class_of(size_t size)
     return 8 + (k - 7) * 4 + (unsigned)((size - 1) >> (k - 2)) - 4;
 }
 
-static size_t class_size(unsigned cls)
+static size_t compute_class_size(unsigned cls)
 {
     if (cls < 8)
         return (size_t)(cls + 1) << 4;
     unsigned k = 7 + (cls - 8) / 4, step = (cls - 8) % 4 + 1;
     return ((size_t)1 << k) + ((size_t)step << (k - 2));
 }
+
+static uint32_t class_sizes[REEF__SMALL_CLASSES_N];
+
+__attribute__((constructor)) static void init_class_sizes(void)
+{
+    for (unsigned c = 0; c < REEF__SMALL_CLASSES_N; c++)
+        class_sizes[c] = (uint32_t)compute_class_size(c);
+}
+
+static inline size_t class_size(unsigned cls) { return class_sizes[cls]; }
 
 static uint32_t span_pages(unsigned cls)
 {
@@ -102,8 +112,17 @@ static void *span_pop(struct reef__shard_mem *m, struct reef__page *span)
     return p;
 }
 
+#define CACHE_LIMIT 256
+
 static void *small_alloc(struct reef__shard_mem *m, unsigned cls)
 {
+    void *p = m->cache[cls];
+    if (p) {
+        m->cache[cls] = *(void **)p;
+        m->cached[cls]--;
+        m->stats.allocated += class_size(cls);
+        return p;
+    }
     struct reef__page *span = m->partial[cls];
     if (!span && !(span = new_span(m, cls)))
         return NULL;
@@ -152,6 +171,14 @@ static void local_free(struct reef__shard_mem *m, void *p)
     struct reef__page *pg = &m->pages[reef__page_index(m, p)];
     struct reef__page *run = &m->pages[pg->start];
     if (run->cls) {
+        unsigned cls = run->cls - 1u;
+        if (m->cached[cls] < CACHE_LIMIT) {
+            *(void **)p = m->cache[cls];
+            m->cache[cls] = p;
+            m->cached[cls]++;
+            m->stats.allocated -= class_size(cls);
+            return;
+        }
         small_free(m, run, p);
         return;
     }
@@ -228,6 +255,7 @@ int reef__mem_start(unsigned count, size_t per_shard)
         m->pages = (struct reef__page *)part;
         m->base = part + (desc_pages << REEF__PAGE_SHIFT);
         m->npages = (uint32_t)(pages - desc_pages);
+        m->end = m->base + ((size_t)m->npages << REEF__PAGE_SHIFT);
         m->shard = i;
         m->stats.total = (uint64_t)m->npages << REEF__PAGE_SHIFT;
     }
@@ -280,6 +308,11 @@ void reef_free(void *p)
 {
     if (!p)
         return;
+    struct reef__shard_mem *m = reef__mem_local;
+    if (m && (char *)p >= m->base && (char *)p < m->end) {
+        local_free(m, p);
+        return;
+    }
     unsigned shard;
     struct reef__arena *a = reef__mem_arena_of(p, &shard);
     if (!a) {

@@ -47,6 +47,11 @@ struct reef__shard_mem {
     uint32_t top;             /* pages [top, npages) were never handed out */
     struct reef__page *free_runs[32];
     struct reef__page *partial[REEF__SMALL_CLASSES_N];
+    /* Objects freed recently, per class, handed out first: a free and a
+     * malloc of the same size cost a list push and pop. */
+    void *cache[REEF__SMALL_CLASSES_N];
+    uint32_t cached[REEF__SMALL_CLASSES_N];
+    char *end; /* base + npages pages */
     _Atomic(void *) remote; /* freed elsewhere; linked through word 0 */
     void (*wake)(void *arg); /* rouses the owner when `remote` fills */
     void *_Atomic wake_arg;
@@ -62,7 +67,7 @@ struct reef__arena {
 };
 
 /* The calling thread's shard memory, NULL off shards. */
-extern __thread struct reef__shard_mem *reef__mem_local;
+extern __thread struct reef__shard_mem *reef__mem_local __attribute__((tls_model("initial-exec")));
 
 /* Reserves memory for `count` shards of `per_shard` bytes: 0, or a
  * negative errno (then the C library's allocator is used). */
