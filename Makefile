@@ -6,6 +6,7 @@
 #   make asan    the suite under AddressSanitizer + UndefinedBehaviorSanitizer, leaks
 #                checked, in the debug scheduling mode (every continuation deferred,
 #                task queue shuffled)
+#   make tsan    the cross-shard tests under ThreadSanitizer
 #   make clang   build everything with clang, warnings as errors
 #   make bench   run the benchmarks: one line per figure, "name value unit"
 #                (BENCH=core|flow|fiber|smp|net|sched|fs picks one area)
@@ -13,7 +14,7 @@
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test asan clang bench demo clean format
+.PHONY: all deps build test asan tsan clang bench demo clean format
 
 all: build
 
@@ -38,6 +39,16 @@ asan: deps build-asan/CMakeCache.txt
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -E '^install/'
 
+build-tsan/CMakeCache.txt:
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREEF_TSAN=ON $(CMAKE_FLAGS)
+
+# ThreadSanitizer over the code that crosses threads: shards, messages,
+# sharded services, memory handed back between shards.
+tsan: deps build-tsan/CMakeCache.txt
+	cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) \
+	  -R 'smp_test|sharded_test|mem/|examples/(smp|sharded)'
+
 build-clang/CMakeCache.txt:
 	CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 
@@ -58,4 +69,4 @@ format:
 	clang-format -i include/reef/*.h src/*/*.[ch] tests/*/*.[ch] examples/*.c bench/*.c
 
 clean:
-	rm -rf build build-asan build-clang build-release
+	rm -rf build build-asan build-tsan build-clang build-release

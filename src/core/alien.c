@@ -114,7 +114,6 @@ int reef_alien_call(unsigned shard, reef_body_fn fn, void *cap, reef_val *out, r
     sh->alien_last = &q;
     atomic_store(&sh->alien_pending, true);
     pthread_mutex_unlock(&sh->alien_lock);
-    atomic_thread_fence(memory_order_seq_cst);
     reef__reactor_wake(sh->r);
 
     pthread_mutex_lock(&q.lock);

@@ -9,9 +9,10 @@
  *
  * Waking: a reactor about to sleep sets its `sleeping` flag and then looks
  * at its incoming rings once more; a sender publishes a batch and then looks
- * at the flag. Each side's store is followed by a full fence before its
- * load, so at least one of them sees the other: either the sleeper finds
- * the message, or the sender finds the sleeper and writes its eventfd.
+ * at the flag. Both stores and both loads are sequentially consistent, so
+ * at least one side sees the other: either the sleeper finds the message,
+ * or the sender finds the sleeper and writes its eventfd. (The same holds
+ * for memory handed back and for alien calls.)
  */
 #include <errno.h>
 #include <pthread.h>
@@ -41,7 +42,6 @@ static struct reef__smp_ring *ring(unsigned from, unsigned to)
 static void wake(unsigned to)
 {
     struct reef__reactor *target = reef__smp.shards[to].r;
-    atomic_thread_fence(memory_order_seq_cst);
     if (target)
         reef__reactor_wake(target);
 }
@@ -103,12 +103,13 @@ bool reef__smp_pending(struct reef__reactor *r)
     if (!reef__smp.shards)
         return false;
     struct reef__smp_shard *me = &reef__smp.shards[r->shard];
-    atomic_thread_fence(memory_order_seq_cst);
+    /* Sequentially consistent loads, after the sequentially consistent
+     * store of `sleeping`: see the comment at the top. */
     if (r->outbox_pending || atomic_load(&me->alien_pending) || atomic_load(&me->stop) ||
         reef__mem_returned())
         return true;
     for (unsigned from = 0; from < reef__smp.count; from++) {
-        if (from != r->shard && reef__smp_ring_pending(ring(from, r->shard)))
+        if (from != r->shard && reef__smp_ring_pending_sc(ring(from, r->shard)))
             return true;
     }
     return false;
@@ -129,11 +130,7 @@ static void pin(unsigned shard)
                       reef__smp.cpus[shard], strerror(rc));
 }
 
-static void wake_for_memory(void *arg)
-{
-    atomic_thread_fence(memory_order_seq_cst);
-    reef__reactor_wake(arg);
-}
+static void wake_for_memory(void *arg) { reef__reactor_wake(arg); }
 
 static int create_shard_reactor(unsigned shard, const struct reef__reactor_config *cfg)
 {
@@ -151,13 +148,14 @@ static int create_shard_reactor(unsigned shard, const struct reef__reactor_confi
     return 0;
 }
 
-/* Returns the reactor's leftovers (timers armed + tasks queued). */
+/* Returns the reactor's leftovers (timers armed + tasks queued). Called
+ * only after every shard has left its loop and let go of its memory (the
+ * `stopped` barrier), so that nobody wakes a destroyed reactor. */
 static unsigned destroy_shard_reactor(void)
 {
     struct reef__reactor *r = reef__r;
     free(r->outboxes);
     r->outboxes = NULL;
-    reef__mem_detach();
     return reef__reactor_destroy();
 }
 
@@ -174,11 +172,13 @@ static void *shard_thread(void *arg)
     pthread_barrier_wait(&reef__smp.ready);
     /* Shard 0 decides whether the application runs. */
     pthread_barrier_wait(&reef__smp.go);
-    if (rc < 0)
-        return NULL;
-    if (!atomic_load(&reef__smp.failed))
+    if (rc == 0 && !atomic_load(&reef__smp.failed))
         reef__reactor_run();
-    destroy_shard_reactor();
+    if (rc == 0)
+        reef__mem_detach();
+    pthread_barrier_wait(&reef__smp.stopped);
+    if (rc == 0)
+        destroy_shard_reactor();
     return NULL;
 }
 
@@ -245,15 +245,14 @@ static void free_state(void)
     reef__smp_count = 1;
 }
 
-/* Asks every other shard to stop and waits for their threads. */
+/* Asks every other shard to stop; they wait at the `stopped` barrier
+ * before destroying anything, so the wake-ups here reach live reactors. */
 static void stop_others(void)
 {
     for (unsigned i = 1; i < reef__smp.count; i++) {
         atomic_store(&reef__smp.shards[i].stop, true);
         wake(i);
     }
-    for (unsigned i = 1; i < reef__smp.count; i++)
-        pthread_join(reef__smp.shards[i].thread, NULL);
 }
 
 int reef__smp_start(const struct reef__reactor_config *cfg)
@@ -276,6 +275,7 @@ int reef__smp_start(const struct reef__reactor_config *cfg)
     }
     pthread_barrier_init(&reef__smp.ready, NULL, count);
     pthread_barrier_init(&reef__smp.go, NULL, count);
+    pthread_barrier_init(&reef__smp.stopped, NULL, count);
     unsigned started = 1;
     for (; started < count; started++) {
         if (pthread_create(&reef__smp.shards[started].thread, NULL, shard_thread,
@@ -307,9 +307,14 @@ unsigned reef__smp_finish(void)
     atomic_store(&reef__smp.running, false);
     reef__alien_fail_all();
     stop_others();
+    reef__mem_detach();
+    pthread_barrier_wait(&reef__smp.stopped);
     unsigned leftovers = destroy_shard_reactor();
+    for (unsigned i = 1; i < reef__smp.count; i++)
+        pthread_join(reef__smp.shards[i].thread, NULL);
     pthread_barrier_destroy(&reef__smp.ready);
     pthread_barrier_destroy(&reef__smp.go);
+    pthread_barrier_destroy(&reef__smp.stopped);
     free_state();
     return leftovers;
 }

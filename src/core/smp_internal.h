@@ -29,7 +29,7 @@ struct reef__smp {
     int *cpus;                    /* pinning targets, NULL: no pinning */
     bool pin;
     const struct reef__reactor_config *cfg;
-    pthread_barrier_t ready, go;
+    pthread_barrier_t ready, go, stopped;
     atomic_int failed;
     atomic_bool running; /* alien calls accepted */
 };

@@ -28,7 +28,9 @@ bool reef__smp_publish(struct reef__smp_ring *ring, struct reef__smp_outbox *out
     }
     if (!out->first)
         out->last = NULL;
-    atomic_store_explicit(&ring->tail, tail, memory_order_release);
+    /* Sequentially consistent: ordered before the sender's look at the
+     * receiver's `sleeping` flag (see smp.c). One per batch. */
+    atomic_store_explicit(&ring->tail, tail, memory_order_seq_cst);
     return tail != start;
 }
 

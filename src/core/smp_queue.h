@@ -58,6 +58,13 @@ static inline bool reef__smp_ring_pending(struct reef__smp_ring *ring)
            atomic_load_explicit(&ring->head, memory_order_relaxed);
 }
 
+/* The same, ordered with the receiver's store of its `sleeping` flag. */
+static inline bool reef__smp_ring_pending_sc(struct reef__smp_ring *ring)
+{
+    return atomic_load_explicit(&ring->tail, memory_order_seq_cst) !=
+           atomic_load_explicit(&ring->head, memory_order_relaxed);
+}
+
 static inline void reef__smp_outbox_push(struct reef__smp_outbox *out, struct reef__smp_msg *m)
 {
     m->next = NULL;

@@ -329,7 +329,7 @@ void reef_free(void *p)
     do {
         *(void **)p = head;
     } while (!atomic_compare_exchange_weak_explicit(&owner->remote, &head, p,
-                                                    memory_order_release, memory_order_relaxed));
+                                                    memory_order_seq_cst, memory_order_relaxed));
     /* The first one back wakes the owner; the rest ride along. */
     void *arg = head ? NULL : atomic_load_explicit(&owner->wake_arg, memory_order_acquire);
     if (arg)
