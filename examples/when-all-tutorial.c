@@ -94,7 +94,7 @@ static reef_future app_main(reef_app *app, void *arg)
 
 int main(int argc, char **argv)
 {
-    reef_app *app = reef_app_create("ex-when-all", "Waiting for several futures.");
+    reef_app *app = reef_app_create("ex-when-all-tutorial", "Waiting for several futures.");
     int status = reef_app_run(app, argc, argv, app_main, NULL);
     reef_app_destroy(app);
     return status;

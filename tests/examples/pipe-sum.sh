@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# ex-pipe: every item arrives, then end-of-file.
+# ex-pipe-sum: every item arrives, then end-of-file.
 set -euo pipefail
-out=$("$1/ex-pipe" "${@:2}")
+out=$("$1/ex-pipe-sum" "${@:2}")
 expected='producer: done, closing
 consumer: end of file, sum 55'
 [ "$out" = "$expected" ] || { echo "FAIL: got:"; echo "$out"; exit 1; }

@@ -4,10 +4,14 @@
  * state, runs the work with a pointer to it, and releases it (destructor
  * first) once the work's future resolves — on success and on failure. A
  * reference-counted object (reef_shared_new) serves several continuations
- * at once and goes when the last one lets go.
+ * at once and goes when the last one lets go. A continuation can also own
+ * what it captures (reef_then_owned): exactly one of the continuation or
+ * its drop function releases it.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <reef/reef.h>
 
@@ -52,6 +56,8 @@ static reef_future report(void *cap, reef_future r)
     return reef_done();
 }
 
+static reef_future ownership_part(void *cap, reef_val v);
+
 /* ---- A shared object --------------------------------------------------------- */
 
 struct counter {
@@ -85,7 +91,46 @@ static reef_future shared_part(void *cap, reef_val v)
     }
     printf("counter shared by %u owners\n", reef_shared_count(c));
     reef_shared_unref(c); /* ours; the continuations keep it alive */
-    return reef_when_all_succeed(fs, 3, NULL);
+    return reef_then(reef_when_all_succeed(fs, 3, NULL), ownership_part, NULL, 0);
+}
+
+/* ---- Passing ownership to a continuation ------------------------------------ */
+
+/* The continuation owns the buffer: it frees it when it runs ... */
+static reef_future consume_buffer(void *cap, reef_val v)
+{
+    (void)v;
+    char *buf = *(char **)cap;
+    printf("buffer '%s' used and freed by the continuation\n", buf);
+    free(buf);
+    return reef_done();
+}
+
+/* ... and when it does not (its future failed), the drop function does. */
+static void drop_buffer(void *cap)
+{
+    char *buf = *(char **)cap;
+    printf("buffer '%s' freed by the drop function\n", buf);
+    free(buf);
+}
+
+static reef_future swallow(void *cap, reef_err e)
+{
+    (void)cap, (void)e;
+    return reef_done();
+}
+
+static reef_future ownership_part(void *cap, reef_val v)
+{
+    (void)cap, (void)v;
+    char *a = strdup("a"), *b = strdup("b");
+    reef_future ok = reef_then_owned(reef_sleep(reef_ms(1)), consume_buffer, drop_buffer, &a,
+                                     sizeof(a));
+    reef_future failed = reef_then_owned(reef_fail_code(-EIO), consume_buffer, drop_buffer, &b,
+                                         sizeof(b));
+    failed = reef_handle_error(failed, swallow, NULL, 0);
+    reef_future both[2] = {failed, ok};
+    return reef_when_all_succeed(both, 2, NULL);
 }
 
 static reef_future failing_part(void *cap, reef_val v)
@@ -108,7 +153,7 @@ static reef_future app_main(reef_app *app, void *arg)
 
 int main(int argc, char **argv)
 {
-    reef_app *app = reef_app_create("ex-do-with", "Keeping state alive for async work.");
+    reef_app *app = reef_app_create("ex-do-with-state", "Keeping state alive for async work.");
     int status = reef_app_run(app, argc, argv, app_main, NULL);
     reef_app_destroy(app);
     return status;

@@ -180,7 +180,7 @@ static reef_future app_main(reef_app *app, void *arg)
 
 int main(int argc, char **argv)
 {
-    reef_app *app = reef_app_create("ex-loops", "The loop helpers.");
+    reef_app *app = reef_app_create("ex-loops-all", "The loop helpers.");
     int status = reef_app_run(app, argc, argv, app_main, NULL);
     reef_app_destroy(app);
     return status;

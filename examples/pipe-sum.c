@@ -61,7 +61,7 @@ static reef_future app_main(reef_app *app, void *arg)
 
 int main(int argc, char **argv)
 {
-    reef_app *app = reef_app_create("ex-pipe", "A producer and a consumer.");
+    reef_app *app = reef_app_create("ex-pipe-sum", "A producer and a consumer.");
     int status = reef_app_run(app, argc, argv, app_main, NULL);
     reef_app_destroy(app);
     return status;

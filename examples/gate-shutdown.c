@@ -6,7 +6,7 @@
  * operation is a loop of short sleeps that checks the gate and stops early
  * once it is closed.
  *
- *   ex-gate [--unit-ms 1000] [--check]
+ *   ex-gate-shutdown [--unit-ms 1000] [--check]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +105,7 @@ static reef_future app_main(reef_app *app, void *arg)
 
 int main(int argc, char **argv)
 {
-    reef_app *app = reef_app_create("ex-gate", "Closing a gate around slow operations.");
+    reef_app *app = reef_app_create("ex-gate-shutdown", "Closing a gate around slow operations.");
     reef_app_add_int(app, "unit-ms", 'u', 1000, "the time unit (one sleep)");
     reef_app_add_flag(app, "check", 0, "operations check the gate and stop early");
     int status = reef_app_run(app, argc, argv, app_main, NULL);

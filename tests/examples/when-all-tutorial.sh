@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# ex-when-all: every result from when_all, values or one error from when_all_succeed.
+# ex-when-all-tutorial: every result from when_all, values or one error from when_all_succeed.
 set -euo pipefail
-out=$("$1/ex-when-all" "${@:2}")
+out=$("$1/ex-when-all-tutorial" "${@:2}")
 expected='1
 2
 3.5

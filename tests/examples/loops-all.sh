@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# ex-loops: every loop helper, with its result.
+# ex-loops-all: every loop helper, with its result.
 set -euo pipefail
-out=$("$1/ex-loops" "${@:2}")
+out=$("$1/ex-loops-all" "${@:2}")
 expected='repeat: 100 items, last 100
 do_until: 100 items, last 100
 do_for_each: 1 2 3 4 5

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ex-gate: operations started inside a gate, the gate closed, a late
+# ex-gate-shutdown: operations started inside a gate, the gate closed, a late
 # operation refused (reported as ignored), close waiting for the five; with
 # --check the operations notice the closed gate and stop early.
 set -euo pipefail
@@ -8,7 +8,7 @@ starts=$'starting 1\nstarting 2\nstarting 3\nstarting 4\nstarting 5'
 for mode in plain check; do
   args=(--unit-ms 20)
   [ $mode = check ] && args+=(--check)
-  err=$("$bin/ex-gate" "${args[@]}" "$@" 2>&1)
+  err=$("$bin/ex-gate-shutdown" "${args[@]}" "$@" 2>&1)
   # Stopped operations all notice the closed gate at the same tick: any order.
   lines=$(grep -E '^starting ' <<<"$err"; grep -E '^done ' <<<"$err" | sort)
   if [ $mode = plain ]; then dones=$'done 1\ndone 2\ndone 3\ndone 4\ndone 5'
