@@ -27,5 +27,6 @@
 #include <reef/sharded.h>
 #include <reef/foreign.h>
 #include <reef/memory.h>
+#include <reef/fiber.h>
 
 #endif

@@ -154,6 +154,7 @@ unsigned reef__reactor_destroy(void)
         close(r->wake_fd);
     reef__timers_fini(r);
     leftovers += reef__sched_fini(r);
+    reef__fiber_pool_drain();
     free(r);
     reef__r = NULL;
     reef__log_shard = -1;

@@ -165,6 +165,9 @@ void reef__smp_send(unsigned to, struct reef__smp_msg *m);
 /* The number of shards of the running application (1 if none). */
 extern unsigned reef__smp_count;
 
+/* Frees the calling shard's pool of fiber stacks (fiber.c). */
+void reef__fiber_pool_drain(void);
+
 /* Stall detection (stall.c). */
 void reef__stall_init(struct reef__reactor *r);
 /* Called from the task-quota signal handler: async-signal-safe. */

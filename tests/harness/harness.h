@@ -10,6 +10,7 @@
  *   --reactor-backend B passed to the reactor of REACTOR_TEST cases
  *
  * TEST(name) { ... }           a plain case.
+ * FIBER_TEST(name) { ... }     a case whose body runs in a fiber (below).
  * REACTOR_TEST(name) { ... }   a case whose body returns a reef_future and
  *                              runs on a live reactor; the case passes when
  *                              the future succeeds and the reactor shuts
@@ -72,6 +73,21 @@ void th_set_memory(uint64_t bytes);
         th_register_reactor(#name, rtest_##name);                                                  \
     }                                                                                              \
     static reef_future rtest_##name(void)
+
+/* FIBER_TEST(name) { ... }   a case whose body runs in a fiber on a live
+ *                             reactor: it may wait for futures in sequence
+ *                             (reef_fiber_wait, reef_fiber_sleep). Include
+ *                             <reef/fiber.h>. */
+#define FIBER_TEST(name)                                                                           \
+    static void ftest_##name(void);                                                                \
+    static reef_future fbody_##name(void *arg)                                                     \
+    {                                                                                              \
+        (void)arg;                                                                                 \
+        ftest_##name();                                                                            \
+        return reef_done();                                                                        \
+    }                                                                                              \
+    REACTOR_TEST(name) { return reef_async(fbody_##name, NULL); }                                  \
+    static void ftest_##name(void)
 
 /* Defines main() for a test executable. */
 #define TEST_MAIN()                                                                                \
