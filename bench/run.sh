@@ -4,7 +4,7 @@
 set -euo pipefail
 bin=$1
 area=${2:-}
-areas=(core flow sched smp)
+areas=(core flow fiber sched smp)
 [ -n "$area" ] && areas=("$area")
 for a in "${areas[@]}"; do
   if [ ! -x "$bin/bench-$a" ]; then

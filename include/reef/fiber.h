@@ -48,7 +48,8 @@ REEF_API reef_fiber *reef_fiber_start(const struct reef_fiber_attr *attr, reef_f
                                       void *arg);
 
 /* A future for the fiber's result: fn's value or error. Consumes the
- * handle; the fiber's resources are released once it has finished. */
+ * handle; the fiber's stack is released once it has finished and been
+ * joined (a finished fiber keeps its stack until then). */
 REEF_API REEF_NODISCARD reef_future reef_fiber_join(reef_fiber *f);
 
 /* Starts a fiber and joins it: one call (the tutorial's async). Fails with

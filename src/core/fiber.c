@@ -42,12 +42,19 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+/* The top of each stack mapping holds the stack's header and the fiber
+ * itself, so starting a fiber allocates nothing beyond its join future:
+ *
+ *   [guard page][ stack, growing down ...    ][fiber_stack][reef_fiber]
+ *   map         lo                       lo + size
+ */
 struct fiber_stack {
     struct fiber_stack *next; /* in the pool */
-    char *map;                /* guard page + stack */
+    char *map;                /* guard page + stack + header */
     size_t map_size;
-    char *lo; /* lowest usable byte */
-    size_t size;
+    char *lo;         /* lowest usable byte */
+    size_t size;      /* usable bytes (at least what was asked for) */
+    size_t requested; /* the size asked for, rounded to pages: the pool key */
     unsigned valgrind_id;
 };
 
@@ -88,6 +95,10 @@ static size_t page_size(void)
     return ps;
 }
 
+#define HEADER_SIZE ((sizeof(struct fiber_stack) + sizeof(struct reef_fiber) + 63) & ~(size_t)63)
+
+static reef_fiber *fiber_of(struct fiber_stack *s) { return (reef_fiber *)(s + 1); }
+
 static struct fiber_stack *stack_get(size_t size)
 {
     size_t ps = page_size();
@@ -102,25 +113,25 @@ static struct fiber_stack *stack_get(size_t size)
 #endif
         return s;
     }
-    struct fiber_stack *s = malloc(sizeof(*s));
-    if (!s)
+    /* The stack size asked for, plus the guard page, plus the header
+     * rounded up to a page. */
+    size_t map_size = ps + size + ((HEADER_SIZE + ps - 1) & ~(ps - 1));
+    char *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (map == MAP_FAILED)
         return NULL;
-    s->map_size = size + ps;
-    s->map = mmap(NULL, s->map_size, PROT_READ | PROT_WRITE,
-                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (s->map == MAP_FAILED) {
-        free(s);
-        return NULL;
-    }
     /* The guard page: an overflow faults here instead of writing into
      * whatever lies below. */
-    if (mprotect(s->map, ps, PROT_NONE) < 0) {
-        munmap(s->map, s->map_size);
-        free(s);
+    if (mprotect(map, ps, PROT_NONE) < 0) {
+        munmap(map, map_size);
         return NULL;
     }
-    s->lo = s->map + ps;
-    s->size = size;
+    struct fiber_stack *s = (struct fiber_stack *)(map + map_size - HEADER_SIZE);
+    s->map = map;
+    s->map_size = map_size;
+    s->lo = map + ps;
+    s->size = (size_t)((char *)s - s->lo);
+    s->requested = size;
 #ifdef REEF_HAVE_VALGRIND_H
     s->valgrind_id = VALGRIND_STACK_REGISTER(s->lo, s->lo + size);
 #endif
@@ -133,12 +144,11 @@ static void stack_unmap(struct fiber_stack *s)
     VALGRIND_STACK_DEREGISTER(s->valgrind_id);
 #endif
     munmap(s->map, s->map_size);
-    free(s);
 }
 
 static void stack_put(struct fiber_stack *s)
 {
-    if (s->size == REEF_FIBER_DEFAULT_STACK && pool_count < POOL_LIMIT) {
+    if (s->requested == REEF_FIBER_DEFAULT_STACK && pool_count < POOL_LIMIT) {
         s->next = pool;
         pool = s;
         pool_count++;
@@ -159,12 +169,11 @@ void reef__fiber_pool_drain(void)
 
 /* ---- Switching ---------------------------------------------------------------- */
 
+/* Once finished and joined, the stack (with the fiber on it) goes back. */
 static void release(reef_fiber *f)
 {
-    stack_put(f->stack);
-    f->stack = NULL;
-    if (f->joined)
-        free(f);
+    if (f->finished && f->joined)
+        stack_put(f->stack);
 }
 
 /* From the main context into f, until f switches back out. */
@@ -225,17 +234,14 @@ reef_fiber *reef_fiber_start(const struct reef_fiber_attr *attr, reef_fiber_fn f
     if (!r)
         reef__no_reactor("reef_fiber_start");
     size_t size = attr && attr->stack_size ? attr->stack_size : REEF_FIBER_DEFAULT_STACK;
-    reef_fiber *f = calloc(1, sizeof(*f));
-    if (!f) {
+    struct fiber_stack *stack = stack_get(size);
+    if (!stack) {
         errno = ENOMEM;
         return NULL;
     }
-    f->stack = stack_get(size);
-    if (!f->stack) {
-        free(f);
-        errno = ENOMEM;
-        return NULL;
-    }
+    reef_fiber *f = fiber_of(stack);
+    memset(f, 0, sizeof(*f));
+    f->stack = stack;
     f->fn = fn;
     f->arg = arg;
     if (attr && attr->name)
@@ -251,8 +257,7 @@ reef_future reef_fiber_join(reef_fiber *f)
 {
     reef_future j = f->join;
     f->joined = true;
-    if (f->finished && !f->stack)
-        free(f);
+    release(f); /* if it has finished already */
     return j;
 }
 
