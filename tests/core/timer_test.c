@@ -4,6 +4,8 @@
 #include <reef/reactor.h>
 #include <reef/timer.h>
 
+#include <reef/fiber.h>
+
 #include "harness/harness.h"
 
 TEST(durations_have_readable_helpers)
@@ -22,28 +24,19 @@ TEST(steady_clock_moves_forward)
     T_LE(reef_lowres_now() - b, reef_ms(100)); /* off a reactor: the steady clock */
 }
 
-struct sleep_check {
-    reef_time start;
-    reef_duration d;
-};
-
-static reef_future slept_enough(void *cap, reef_val v)
+/* Written sequentially: the case runs in a fiber. */
+FIBER_TEST(sleep_waits_at_least_its_duration)
 {
-    struct sleep_check *c = cap;
-    T_GE(reef_now() - c->start, c->d);
-    return reef_done();
+    reef_time start = reef_now();
+    T_EQ(reef_fiber_wait(reef_sleep(reef_ms(20)), NULL, NULL), 0);
+    T_GE(reef_now() - start, reef_ms(20));
 }
 
-REACTOR_TEST(sleep_waits_at_least_its_duration)
+FIBER_TEST(lowres_sleep_waits_at_least_its_duration)
 {
-    struct sleep_check c = {reef_now(), reef_ms(20)};
-    return reef_then(reef_sleep(c.d), slept_enough, REEF_CAP(c));
-}
-
-REACTOR_TEST(lowres_sleep_waits_at_least_its_duration)
-{
-    struct sleep_check c = {reef_now(), reef_ms(15)};
-    return reef_then(reef_sleep_lowres(c.d), slept_enough, REEF_CAP(c));
+    reef_time start = reef_now();
+    T_EQ(reef_fiber_wait(reef_sleep_lowres(reef_ms(15)), NULL, NULL), 0);
+    T_GE(reef_now() - start, reef_ms(15));
 }
 
 static int order[8], norder;
