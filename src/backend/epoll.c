@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -18,6 +19,7 @@
 
 struct reef__backend {
     int epfd;
+    bool no_pwait2; /* epoll_pwait2 is missing: fall back to epoll_wait */
     struct reef__io *done_head, *done_tail; /* completed, not yet delivered */
     struct epoll_event events[MAX_EVENTS];
 };
@@ -147,7 +149,17 @@ static int wait_(struct reef__backend *b, int64_t timeout_ns)
         ts.tv_nsec = timeout_ns % 1000000000;
         tsp = &ts;
     }
-    int count = epoll_pwait2(b->epfd, b->events, MAX_EVENTS, tsp, NULL);
+    int count = -1;
+    if (!b->no_pwait2) {
+        count = epoll_pwait2(b->epfd, b->events, MAX_EVENTS, tsp, NULL);
+        if (count < 0 && errno == ENOSYS)
+            b->no_pwait2 = true; /* kernels before 5.11, and Valgrind */
+    }
+    if (b->no_pwait2) {
+        /* Millisecond resolution: round up, so a timer is never early. */
+        int ms = timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000);
+        count = epoll_wait(b->epfd, b->events, MAX_EVENTS, ms);
+    }
     return count > 0 ? dispatch(b, count) : 0;
 }
 
