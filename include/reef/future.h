@@ -8,7 +8,7 @@
  * Rules (see docs/design.md, "Lifetime rules"):
  *  1. A future is consumed exactly once: by reef_then / reef_then_wrapped /
  *     reef_finally / reef_handle_error, by a fiber waiting on it, by
- *     reef_future_take / reef_future_ignore (resolved futures only), or by
+ *     reef_future_take (available futures only), reef_future_ignore, or by
  *     reef_discard. After that the value must not be used again.
  *  2. A capture (`cap`, `cap_size` bytes) is used in place when the
  *     continuation can run at once, and copied into the continuation's single
@@ -122,8 +122,10 @@ REEF_API bool reef_future_failed(reef_future f);
  * message); use reef_future_available() or a fiber wait first. */
 REEF_API int reef_future_take(reef_future f, reef_val *v, reef_err *e);
 
-/* Consumes an available future, dropping its value or error silently (the
- * tutorial's ignore_ready_future). */
+/* Consumes a future, dropping its value or error silently (the tutorial's
+ * ignore_ready_future). A future that is still pending is dropped when it
+ * resolves, without a report; to have a failure reported, use
+ * reef_discard. */
 REEF_API void reef_future_ignore(reef_future f);
 
 /* Consumes a future whose result nobody will wait for (fire and forget).

@@ -9,6 +9,7 @@
 
 #include <reef/error.h>
 
+#include "core/error_internal.h"
 #include "util/backtrace.h"
 
 /* The errno values Reef reports by name. X(name). */
@@ -138,15 +139,22 @@ reef_err reef_err_msg(int code, const char *fmt, ...)
     return make_detail(code, msg, NULL, NULL, NULL);
 }
 
+reef_err reef__err_with_backtrace_v(int code, int skip, const char *fmt, va_list ap)
+{
+    char *msg = vformat(fmt, ap);
+    char bt[4096];
+    reef__backtrace_format(bt, sizeof(bt), 1 + skip);
+    return make_detail(code, msg, strdup(bt), NULL, NULL);
+}
+
 reef_err reef_err_with_backtrace(int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = vformat(fmt, ap);
+    /* Skip this function: the backtrace starts at the caller. */
+    reef_err e = reef__err_with_backtrace_v(code, 1, fmt, ap);
     va_end(ap);
-    char bt[4096];
-    reef__backtrace_format(bt, sizeof(bt), 1);
-    return make_detail(code, msg, strdup(bt), NULL, NULL);
+    return e;
 }
 
 reef_err reef_err_with_payload(int code, void *payload, void (*dtor)(void *))

@@ -25,6 +25,7 @@
 #include <reef/log.h>
 
 #include "core/cell.h"
+#include "core/error_internal.h"
 #include "core/memory.h"
 #include "core/reactor_impl.h"
 #include "util/backtrace.h"
@@ -211,12 +212,12 @@ reef_future reef_fail_msg(int code, const char *fmt, ...)
 
 reef_future reef_fail_with_backtrace(int code, const char *fmt, ...)
 {
-    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    /* Skip this function too: the backtrace starts at the caller. */
+    reef_err e = reef__err_with_backtrace_v(code, 1, fmt, ap);
     va_end(ap);
-    return reef_fail(reef_err_with_backtrace(code, "%s", buf));
+    return reef_fail(e);
 }
 
 /* ---- Continuations ------------------------------------------------------ */

@@ -97,6 +97,11 @@ int reef__opts_add(struct reef__opts *o, const char *long_name, char short_name,
         opt.has_default = false;
         break;
     }
+    opt.def = opt.value;
+    if (type == REEF__OPT_STRING && opt.value.s && !(opt.def.s = strdup(opt.value.s))) {
+        free(opt.value.s);
+        goto nomem;
+    }
     o->v[o->n++] = opt;
     return 0;
 nomem:
@@ -349,13 +354,13 @@ static void print_default(const struct reef__opt *opt, FILE *out)
     if (!opt->has_default)
         return;
     switch (opt->type) {
-    case REEF__OPT_INT: fprintf(out, " (default: %" PRId64 ")", opt->value.i); break;
+    case REEF__OPT_INT: fprintf(out, " (default: %" PRId64 ")", opt->def.i); break;
     case REEF__OPT_UINT:
-    case REEF__OPT_SIZE: fprintf(out, " (default: %" PRIu64 ")", opt->value.u); break;
-    case REEF__OPT_DOUBLE: fprintf(out, " (default: %g)", opt->value.d); break;
-    case REEF__OPT_STRING: fprintf(out, " (default: %s)", opt->value.s); break;
+    case REEF__OPT_SIZE: fprintf(out, " (default: %" PRIu64 ")", opt->def.u); break;
+    case REEF__OPT_DOUBLE: fprintf(out, " (default: %g)", opt->def.d); break;
+    case REEF__OPT_STRING: fprintf(out, " (default: %s)", opt->def.s); break;
     case REEF__OPT_FLAG:
-        if (opt->value.b)
+        if (opt->def.b)
             fprintf(out, " (default: on)");
         break;
     case REEF__OPT_LIST: break;
@@ -387,8 +392,10 @@ void reef__opts_free(struct reef__opts *o)
         struct reef__opt *opt = &o->v[i];
         free(opt->long_name);
         free(opt->help);
-        if (opt->type == REEF__OPT_STRING)
+        if (opt->type == REEF__OPT_STRING) {
             free(opt->value.s);
+            free(opt->def.s);
+        }
         for (size_t k = 0; k < opt->count; k++)
             free(opt->items[k]);
         free(opt->items);

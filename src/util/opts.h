@@ -37,7 +37,8 @@ struct reef__opt {
     enum reef__opt_type type;
     char *help; /* owned, may be NULL */
     union reef__opt_value value;
-    bool has_default; /* for the help text */
+    union reef__opt_value def; /* the declared default, for the help text */
+    bool has_default;
     bool given;
     /* LIST: every value given, owned. */
     char **items;

@@ -207,4 +207,22 @@ TEST(help_lists_every_option_with_defaults)
     reef__opts_free(&f.o);
 }
 
+TEST(help_shows_the_declared_default_not_the_parsed_value)
+{
+    struct fixture f = {0};
+    declare(&f.o);
+    T_EQ(parse(&f, ARGV("--count", "42", "-s", "given", "-v")), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    reef__opts_print_help(&f.o, out);
+    fclose(out);
+    T_CONTAINS(buf, "how many (default: 7)");
+    T_CONTAINS(buf, "(default: dflt)");
+    T_TRUE(strstr(buf, "default: 42") == NULL);
+    T_TRUE(strstr(buf, "default: on") == NULL); /* --verbose defaults to off */
+    free(buf);
+    reef__opts_free(&f.o);
+}
+
 TEST_MAIN()
