@@ -28,5 +28,7 @@
 #include <reef/foreign.h>
 #include <reef/memory.h>
 #include <reef/fiber.h>
+#include <reef/sockaddr.h>
+#include <reef/net.h>
 
 #endif

@@ -1,0 +1,75 @@
+/*
+ * TCP and Unix-domain stream sockets on the shard's reactor.
+ *
+ * Everything here is asynchronous and belongs to the calling shard. Errors
+ * are negative errno codes carried by failed futures (or returned by the
+ * synchronous calls): -EADDRINUSE ("Address already in use"),
+ * -ECONNREFUSED, -ECONNRESET, -EPIPE, -ETIMEDOUT, -EHOSTUNREACH, ...
+ * reef_strerror() gives the usual wording.
+ *
+ * One read and one write may be outstanding on a socket at a time.
+ */
+#ifndef REEF_NET_H
+#define REEF_NET_H
+
+#include <reef/common.h>
+#include <reef/future.h>
+#include <reef/sockaddr.h>
+
+REEF_BEGIN_DECLS
+
+typedef struct reef_listener reef_listener;
+typedef struct reef_socket reef_socket;
+
+struct reef_listen_options {
+    /* SO_REUSEADDR, on by default: a restarted server can bind its port
+     * while connections of the previous run are still in TIME_WAIT. */
+    bool no_reuse_address;
+    int backlog; /* 0: 1024 */
+};
+
+/* Binds and listens on `addr` (port 0 picks one; see reef_listener_address).
+ * Returns 0 and the listener in *out, or a negative errno. `opts` may be
+ * NULL. */
+REEF_API int reef_listen(const reef_sockaddr *addr, const struct reef_listen_options *opts,
+                         reef_listener **out);
+
+/* The address the listener is bound to. */
+REEF_API reef_sockaddr reef_listener_address(const reef_listener *l);
+
+/* Resolves with the next connection (a reef_socket *, in .p, owned by the
+ * caller) and stores the peer's address in *peer (if not NULL; it must stay
+ * valid until the future resolves). One accept at a time per listener. */
+REEF_API REEF_NODISCARD reef_future reef_accept(reef_listener *l, reef_sockaddr *peer);
+
+/* Stops listening and frees the listener; a pending accept fails with
+ * -ECONNABORTED first. */
+REEF_API REEF_NODISCARD reef_future reef_listener_close(reef_listener *l);
+
+/* Connects to `addr` (copied): resolves with a reef_socket * (in .p). TCP
+ * sockets get TCP_NODELAY. */
+REEF_API REEF_NODISCARD reef_future reef_connect(const reef_sockaddr *addr);
+
+/* Reads up to `len` bytes into buf (valid until the future resolves):
+ * resolves with the count (.u), 0 at end of stream. */
+REEF_API REEF_NODISCARD reef_future reef_socket_read(reef_socket *s, void *buf, size_t len);
+
+/* Writes all `len` bytes of buf (valid until the future resolves):
+ * resolves once the kernel has taken them all. */
+REEF_API REEF_NODISCARD reef_future reef_socket_write(reef_socket *s, const void *buf,
+                                                     size_t len);
+
+/* Ends the sending direction (the peer reads end of stream): 0 or -errno. */
+REEF_API int reef_socket_shutdown_output(reef_socket *s);
+
+/* The peer's and our own address. */
+REEF_API reef_sockaddr reef_socket_peer(const reef_socket *s);
+REEF_API reef_sockaddr reef_socket_local(const reef_socket *s);
+
+/* Shuts the socket down, lets an outstanding read or write finish (they
+ * fail or see end of stream), closes it and frees it; resolves then. */
+REEF_API REEF_NODISCARD reef_future reef_socket_close(reef_socket *s);
+
+REEF_END_DECLS
+
+#endif

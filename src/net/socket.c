@@ -1,0 +1,351 @@
+/*
+ * Stream sockets on the reactor.
+ *
+ * Every operation first tries the system call without blocking; only when
+ * the kernel says "would block" does it wait for readiness through the
+ * shard's backend (a one-shot poll) and try again. A socket has one such
+ * waiter per direction.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <reef/net.h>
+
+#include "core/reactor_impl.h"
+
+#define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
+
+/* One direction's outstanding operation. */
+struct waiter {
+    struct reef__io io;
+    reef_promise p;
+    bool busy;
+    char *buf;
+    size_t len, done;
+};
+
+struct reef_socket {
+    int fd;
+    struct waiter rd, wr;
+    bool closing;
+    reef_promise closed;
+};
+
+struct reef_listener {
+    int fd;
+    struct waiter acc;
+    reef_sockaddr addr;
+    reef_sockaddr *peer_out;
+    bool closing;
+    reef_promise closed;
+};
+
+static void arm(struct waiter *w, int fd, uint32_t events, reef__io_done_fn done)
+{
+    w->io = (struct reef__io){.done = done, .op = REEF__IO_POLL, .fd = fd, .events = events};
+    struct reef__reactor *r = reef__r;
+    r->ops->submit(r->be, &w->io);
+}
+
+static void finish(struct waiter *w, int64_t result)
+{
+    w->busy = false;
+    if (result < 0)
+        reef_promise_fail(&w->p, reef_err_code((int)result));
+    else
+        reef_promise_resolve(&w->p, (reef_val){.u = (uint64_t)result});
+}
+
+/* ---- Sockets ---------------------------------------------------------------- */
+
+static reef_socket *socket_new(int fd)
+{
+    reef_socket *s = calloc(1, sizeof(*s));
+    if (s) s->fd = fd;
+    return s;
+}
+
+static void maybe_finish_close(reef_socket *s)
+{
+    if (!s->closing || s->rd.busy || s->wr.busy) return;
+    close(s->fd);
+    reef_promise closed = s->closed;
+    free(s);
+    reef_promise_resolve(&closed, (reef_val){.u = 0});
+}
+
+static void read_ready(struct reef__io *io, int res)
+{
+    struct waiter *w = container_of(io, struct waiter, io);
+    reef_socket *s = container_of(w, reef_socket, rd);
+    if (res < 0) {
+        finish(w, res);
+    } else {
+        ssize_t n = recv(s->fd, w->buf, w->len, MSG_DONTWAIT);
+        if (n >= 0)
+            finish(w, n);
+        else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            arm(w, s->fd, POLLIN, read_ready);
+            return;
+        } else
+            finish(w, -errno);
+    }
+    maybe_finish_close(s);
+}
+
+reef_future reef_socket_read(reef_socket *s, void *buf, size_t len)
+{
+    if (s->rd.busy || s->closing) return reef_fail_code(-EBUSY);
+    ssize_t n = recv(s->fd, buf, len, MSG_DONTWAIT);
+    if (n >= 0) return reef_ready_u64((uint64_t)n);
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return reef_fail_code(-errno);
+    s->rd.buf = buf;
+    s->rd.len = len;
+    s->rd.busy = true;
+    reef_future f = reef_promise_init(&s->rd.p);
+    arm(&s->rd, s->fd, POLLIN, read_ready);
+    return f;
+}
+
+/* Sends what it can; returns 1 when all is sent, 0 to wait, < 0 on error. */
+static int send_some(reef_socket *s, struct waiter *w)
+{
+    while (w->done < w->len) {
+        ssize_t n = send(s->fd, w->buf + w->done, w->len - w->done, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+        w->done += (size_t)n;
+    }
+    return 1;
+}
+
+static void write_ready(struct reef__io *io, int res)
+{
+    struct waiter *w = container_of(io, struct waiter, io);
+    reef_socket *s = container_of(w, reef_socket, wr);
+    int rc = res < 0 ? res : send_some(s, w);
+    if (rc == 0) {
+        arm(w, s->fd, POLLOUT, write_ready);
+        return;
+    }
+    finish(w, rc < 0 ? rc : (int64_t)w->done);
+    maybe_finish_close(s);
+}
+
+reef_future reef_socket_write(reef_socket *s, const void *buf, size_t len)
+{
+    if (s->wr.busy || s->closing) return reef_fail_code(-EBUSY);
+    s->wr.buf = (char *)buf;
+    s->wr.len = len;
+    s->wr.done = 0;
+    int rc = send_some(s, &s->wr);
+    if (rc < 0) return reef_fail_code(rc);
+    if (rc > 0) return reef_ready_u64(len);
+    s->wr.busy = true;
+    reef_future f = reef_promise_init(&s->wr.p);
+    arm(&s->wr, s->fd, POLLOUT, write_ready);
+    return f;
+}
+
+int reef_socket_shutdown_output(reef_socket *s)
+{
+    return shutdown(s->fd, SHUT_WR) < 0 ? -errno : 0;
+}
+
+static reef_sockaddr name_of(int fd, int (*get)(int, struct sockaddr *, socklen_t *))
+{
+    reef_sockaddr a;
+    memset(&a, 0, sizeof(a));
+    socklen_t len = sizeof(a.u);
+    if (get(fd, &a.u.sa, &len) == 0) a.len = len;
+    return a;
+}
+
+reef_sockaddr reef_socket_peer(const reef_socket *s)
+{
+    return name_of(s->fd, getpeername);
+}
+reef_sockaddr reef_socket_local(const reef_socket *s)
+{
+    return name_of(s->fd, getsockname);
+}
+
+reef_future reef_socket_close(reef_socket *s)
+{
+    s->closing = true;
+    /* Wakes an outstanding read (end of stream) or write (broken pipe). */
+    shutdown(s->fd, SHUT_RDWR);
+    if (!s->rd.busy && !s->wr.busy) {
+        close(s->fd);
+        free(s);
+        return reef_done();
+    }
+    return reef_promise_init(&s->closed);
+}
+
+/* ---- Connecting ---------------------------------------------------------------- */
+
+static void tune(int fd, int family)
+{
+    if (family == AF_INET || family == AF_INET6) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+}
+
+static void connected(struct reef__io *io, int res)
+{
+    struct waiter *w = container_of(io, struct waiter, io);
+    reef_socket *s = container_of(w, reef_socket, wr);
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (res < 0)
+        err = -res;
+    else if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        err = errno;
+    w->busy = false;
+    if (err) {
+        close(s->fd);
+        reef_promise p = w->p;
+        free(s);
+        reef_promise_fail(&p, reef_err_code(-err));
+        return;
+    }
+    reef_promise_resolve(&w->p, (reef_val){.p = s});
+}
+
+reef_future reef_connect(const reef_sockaddr *addr)
+{
+    int fd = socket(addr->u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return reef_fail_code(-errno);
+    tune(fd, addr->u.sa.sa_family);
+    reef_socket *s = socket_new(fd);
+    if (!s) {
+        close(fd);
+        return reef_fail_code(-ENOMEM);
+    }
+    if (connect(fd, &addr->u.sa, addr->len) == 0) return reef_ready_ptr(s);
+    if (errno != EINPROGRESS) {
+        int rc = -errno;
+        close(fd);
+        free(s);
+        return reef_fail_code(rc);
+    }
+    s->wr.busy = true;
+    reef_future f = reef_promise_init(&s->wr.p);
+    arm(&s->wr, fd, POLLOUT, connected);
+    return f;
+}
+
+/* ---- Listening -------------------------------------------------------------------- */
+
+int reef_listen(const reef_sockaddr *addr, const struct reef_listen_options *opts,
+                reef_listener **out)
+{
+    int fd = socket(addr->u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int one = 1;
+    if (!(opts && opts->no_reuse_address) && addr->u.sa.sa_family != AF_UNIX)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    int backlog = opts && opts->backlog > 0 ? opts->backlog : 1024;
+    if (bind(fd, &addr->u.sa, addr->len) < 0 || listen(fd, backlog) < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    reef_listener *l = calloc(1, sizeof(*l));
+    if (!l) {
+        close(fd);
+        return -ENOMEM;
+    }
+    l->fd = fd;
+    l->addr = name_of(fd, getsockname);
+    *out = l;
+    return 0;
+}
+
+reef_sockaddr reef_listener_address(const reef_listener *l)
+{
+    return l->addr;
+}
+
+/* Accepts one connection: 1 done (the socket in *out), 0 to wait, < 0. */
+static int try_accept(reef_listener *l, reef_socket **out)
+{
+    reef_sockaddr peer;
+    memset(&peer, 0, sizeof(peer));
+    socklen_t len = sizeof(peer.u);
+    int fd = accept4(l->fd, &peer.u.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+        return l->closing || errno == EINVAL ? -ECONNABORTED : -errno;
+    }
+    peer.len = len;
+    tune(fd, peer.u.sa.sa_family);
+    *out = socket_new(fd);
+    if (!*out) {
+        close(fd);
+        return -ENOMEM;
+    }
+    if (l->peer_out) *l->peer_out = peer;
+    return 1;
+}
+
+static void maybe_finish_listener_close(reef_listener *l)
+{
+    if (!l->closing || l->acc.busy) return;
+    close(l->fd);
+    reef_promise closed = l->closed;
+    free(l);
+    reef_promise_resolve(&closed, (reef_val){.u = 0});
+}
+
+static void accept_ready(struct reef__io *io, int res)
+{
+    struct waiter *w = container_of(io, struct waiter, io);
+    reef_listener *l = container_of(w, reef_listener, acc);
+    reef_socket *s = NULL;
+    int rc = res < 0 ? res : l->closing ? -ECONNABORTED : try_accept(l, &s);
+    if (rc == 0) {
+        arm(w, l->fd, POLLIN, accept_ready);
+        return;
+    }
+    w->busy = false;
+    if (rc < 0)
+        reef_promise_fail(&w->p, reef_err_code(rc));
+    else
+        reef_promise_resolve(&w->p, (reef_val){.p = s});
+    maybe_finish_listener_close(l);
+}
+
+reef_future reef_accept(reef_listener *l, reef_sockaddr *peer)
+{
+    if (l->acc.busy || l->closing) return reef_fail_code(-EBUSY);
+    l->peer_out = peer;
+    reef_socket *s = NULL;
+    int rc = try_accept(l, &s);
+    if (rc < 0) return reef_fail_code(rc);
+    if (rc > 0) return reef_ready_ptr(s);
+    l->acc.busy = true;
+    reef_future f = reef_promise_init(&l->acc.p);
+    arm(&l->acc, l->fd, POLLIN, accept_ready);
+    return f;
+}
+
+reef_future reef_listener_close(reef_listener *l)
+{
+    l->closing = true;
+    /* Linux wakes a waiting accept on a listening socket that is shut down. */
+    shutdown(l->fd, SHUT_RDWR);
+    if (!l->acc.busy) {
+        close(l->fd);
+        free(l);
+        return reef_done();
+    }
+    return reef_promise_init(&l->closed);
+}
