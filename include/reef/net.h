@@ -25,6 +25,9 @@ struct reef_listen_options {
     /* SO_REUSEADDR, on by default: a restarted server can bind its port
      * while connections of the previous run are still in TIME_WAIT. */
     bool no_reuse_address;
+    /* SO_REUSEPORT: several sockets (one per shard) listen on the same
+     * port and the kernel spreads connections between them. */
+    bool reuse_port;
     int backlog; /* 0: 1024 */
 };
 

@@ -252,6 +252,11 @@ int reef_listen(const reef_sockaddr *addr, const struct reef_listen_options *opt
     int one = 1;
     if (!(opts && opts->no_reuse_address) && addr->u.sa.sa_family != AF_UNIX)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (opts && opts->reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
     int backlog = opts && opts->backlog > 0 ? opts->backlog : 1024;
     if (bind(fd, &addr->u.sa, addr->len) < 0 || listen(fd, backlog) < 0) {
         int rc = -errno;
