@@ -62,8 +62,10 @@ bench: deps build-release/CMakeCache.txt
 	cmake --build build-release -j $(JOBS)
 	@bash bench/run.sh build-release/bin $(BENCH)
 
+# The echo server on its defaults (port 10007, every CPU); Ctrl-C stops it
+# cleanly. Try: nc 127.0.0.1 10007
 demo: build
-	./build/bin/ex-parallel-sleeps
+	./build/bin/reef-echo
 
 format:
 	clang-format -i include/reef/*.h src/*/*.[ch] tests/*/*.[ch] examples/*.c bench/*.c

@@ -65,6 +65,10 @@ REEF_API REEF_NODISCARD reef_future reef_socket_write(reef_socket *s, const void
 /* Ends the sending direction (the peer reads end of stream): 0 or -errno. */
 REEF_API int reef_socket_shutdown_output(reef_socket *s);
 
+/* Ends the receiving direction: an outstanding and every later read sees
+ * end of stream. 0 or -errno. */
+REEF_API int reef_socket_shutdown_input(reef_socket *s);
+
 /* The peer's and our own address. */
 REEF_API reef_sockaddr reef_socket_peer(const reef_socket *s);
 REEF_API reef_sockaddr reef_socket_local(const reef_socket *s);

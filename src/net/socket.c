@@ -157,6 +157,11 @@ int reef_socket_shutdown_output(reef_socket *s)
     return shutdown(s->fd, SHUT_WR) < 0 ? -errno : 0;
 }
 
+int reef_socket_shutdown_input(reef_socket *s)
+{
+    return shutdown(s->fd, SHUT_RD) < 0 ? -errno : 0;
+}
+
 static reef_sockaddr name_of(int fd, int (*get)(int, struct sockaddr *, socklen_t *))
 {
     reef_sockaddr a;
