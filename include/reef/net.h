@@ -15,6 +15,7 @@
 #include <reef/common.h>
 #include <reef/future.h>
 #include <reef/sockaddr.h>
+#include <reef/timer.h>
 
 REEF_BEGIN_DECLS
 
@@ -53,6 +54,21 @@ REEF_API REEF_NODISCARD reef_future reef_listener_close(reef_listener *l);
  * sockets get TCP_NODELAY. */
 REEF_API REEF_NODISCARD reef_future reef_connect(const reef_sockaddr *addr);
 
+/* Like reef_connect, failing with REEF_ETIMEOUT if the connection is not
+ * established within `timeout` (the attempt is abandoned and its socket
+ * closed). */
+REEF_API REEF_NODISCARD reef_future reef_connect_timeout(const reef_sockaddr *addr,
+                                                        reef_duration timeout);
+
+/* Socket options: 0 or -errno. */
+REEF_API int reef_socket_set_nodelay(reef_socket *s, bool on);
+/* TCP keepalive: probes after `idle_s` seconds of silence, every
+ * `interval_s`, giving up after `count` unanswered ones. */
+REEF_API int reef_socket_set_keepalive(reef_socket *s, bool on, int idle_s, int interval_s,
+                                       int count);
+/* SO_RCVBUF / SO_SNDBUF (the kernel may round or double them). */
+REEF_API int reef_socket_set_buffer_sizes(reef_socket *s, int receive, int send);
+
 /* Reads up to `len` bytes into buf (valid until the future resolves):
  * resolves with the count (.u), 0 at end of stream. */
 REEF_API REEF_NODISCARD reef_future reef_socket_read(reef_socket *s, void *buf, size_t len);
@@ -76,6 +92,31 @@ REEF_API reef_sockaddr reef_socket_local(const reef_socket *s);
 /* Shuts the socket down, lets an outstanding read or write finish (they
  * fail or see end of stream), closes it and frees it; resolves then. */
 REEF_API REEF_NODISCARD reef_future reef_socket_close(reef_socket *s);
+
+/* ---- UDP ------------------------------------------------------------------ */
+
+typedef struct reef_udp_channel reef_udp_channel;
+
+/* A datagram socket bound to `addr` (port 0 picks one): 0 or -errno. */
+REEF_API int reef_udp_open(const reef_sockaddr *addr, reef_udp_channel **out);
+
+/* The address the channel is bound to. */
+REEF_API reef_sockaddr reef_udp_address(const reef_udp_channel *ch);
+
+/* Sends one datagram of `len` bytes (buf valid until the future resolves):
+ * resolves once it is handed to the kernel. */
+REEF_API REEF_NODISCARD reef_future reef_udp_send_to(reef_udp_channel *ch,
+                                                    const reef_sockaddr *to, const void *buf,
+                                                    size_t len);
+
+/* Receives one datagram into buf (a longer one is truncated): resolves
+ * with its length (.u) and stores the sender in *from (if not NULL). buf
+ * and from must stay valid until the future resolves. */
+REEF_API REEF_NODISCARD reef_future reef_udp_receive(reef_udp_channel *ch, void *buf, size_t len,
+                                                    reef_sockaddr *from);
+
+/* Closes the channel once outstanding operations have finished. */
+REEF_API REEF_NODISCARD reef_future reef_udp_close(reef_udp_channel *ch);
 
 REEF_END_DECLS
 

@@ -224,8 +224,11 @@ static void connected(struct reef__io *io, int res)
     reef_promise_resolve(&w->p, (reef_val){.p = s});
 }
 
-reef_future reef_connect(const reef_sockaddr *addr)
+/* Starts a connection; *pending receives the socket while the attempt is
+ * in progress (NULL when the future is already resolved). */
+static reef_future start_connect(const reef_sockaddr *addr, reef_socket **pending)
 {
+    *pending = NULL;
     int fd = socket(addr->u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return reef_fail_code(-errno);
     tune(fd, addr->u.sa.sa_family);
@@ -244,7 +247,14 @@ reef_future reef_connect(const reef_sockaddr *addr)
     s->wr.busy = true;
     reef_future f = reef_promise_init(&s->wr.p);
     arm(&s->wr, fd, POLLOUT, connected);
+    *pending = s;
     return f;
+}
+
+reef_future reef_connect(const reef_sockaddr *addr)
+{
+    reef_socket *pending;
+    return start_connect(addr, &pending);
 }
 
 /* ---- Listening -------------------------------------------------------------------- */
@@ -358,4 +368,241 @@ reef_future reef_listener_close(reef_listener *l)
         return reef_done();
     }
     return reef_promise_init(&l->closed);
+}
+
+/* ---- Options ------------------------------------------------------------------- */
+
+int reef_socket_set_nodelay(reef_socket *s, bool on)
+{
+    int v = on;
+    return setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)) < 0 ? -errno : 0;
+}
+
+int reef_socket_set_keepalive(reef_socket *s, bool on, int idle_s, int interval_s, int count)
+{
+    int v = on;
+    if (setsockopt(s->fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)) < 0)
+        return -errno;
+    if (!on)
+        return 0;
+    if ((idle_s > 0 && setsockopt(s->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof(idle_s)) < 0) ||
+        (interval_s > 0 &&
+         setsockopt(s->fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval_s, sizeof(interval_s)) < 0) ||
+        (count > 0 && setsockopt(s->fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count)) < 0))
+        return -errno;
+    return 0;
+}
+
+int reef_socket_set_buffer_sizes(reef_socket *s, int receive, int send)
+{
+    if (receive > 0 && setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &receive, sizeof(receive)) < 0)
+        return -errno;
+    if (send > 0 && setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &send, sizeof(send)) < 0)
+        return -errno;
+    return 0;
+}
+
+/* ---- Connecting with a deadline -------------------------------------------------- */
+
+/* A connection that arrives after the deadline is closed unused. */
+static reef_future drop_late(void *cap, reef_future r)
+{
+    (void)cap;
+    reef_val v;
+    if (reef_future_take(r, &v, NULL) == 0)
+        reef_discard(reef_socket_close(v.p));
+    return reef_done();
+}
+
+struct connect_race {
+    reef_promise result;
+    reef_socket *attempt; /* until it settles */
+    bool decided;
+    reef_timer timer;
+};
+
+static void connect_timed_out(reef_timer *t, void *arg)
+{
+    (void)t;
+    struct connect_race *cr = arg;
+    cr->decided = true;
+    reef_promise_fail(&cr->result, reef_err_code(REEF_ETIMEOUT));
+    /* Abandon the attempt: dissolving the association ends a connect in
+     * progress, and its completion then cleans up. */
+    struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+    connect(cr->attempt->fd, &unspec, sizeof(unspec));
+}
+
+static reef_future connect_settled(void *cap, reef_future r)
+{
+    struct connect_race *cr = *(struct connect_race **)cap;
+    if (!cr->decided) {
+        reef_timer_cancel(&cr->timer);
+        reef_promise_forward(&cr->result, r);
+    } else {
+        reef_discard(drop_late(NULL, r));
+    }
+    free(cr);
+    return reef_done();
+}
+
+reef_future reef_connect_timeout(const reef_sockaddr *addr, reef_duration timeout)
+{
+    reef_socket *attempt;
+    reef_future f = start_connect(addr, &attempt);
+    if (!attempt)
+        return f; /* settled at once */
+    struct connect_race *cr = calloc(1, sizeof(*cr));
+    if (!cr) {
+        reef_discard(reef_then_wrapped(f, drop_late, NULL, 0));
+        return reef_fail_code(-ENOMEM);
+    }
+    cr->attempt = attempt;
+    reef_future result = reef_promise_init(&cr->result);
+    reef_timer_init(&cr->timer, REEF_CLOCK_STEADY, connect_timed_out, cr);
+    reef_timer_arm(&cr->timer, timeout);
+    reef_discard(reef_then_wrapped(f, connect_settled, &cr, sizeof(cr)));
+    return result;
+}
+
+/* ---- UDP --------------------------------------------------------------------------- */
+
+struct reef_udp_channel {
+    int fd;
+    struct waiter rx, tx;
+    reef_sockaddr *from;
+    const reef_sockaddr *to;
+    reef_sockaddr addr;
+    bool closing;
+    reef_promise closed;
+};
+
+int reef_udp_open(const reef_sockaddr *addr, reef_udp_channel **out)
+{
+    int fd = socket(addr->u.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    if (bind(fd, &addr->u.sa, addr->len) < 0) {
+        int rc = -errno;
+        close(fd);
+        return rc;
+    }
+    reef_udp_channel *ch = calloc(1, sizeof(*ch));
+    if (!ch) {
+        close(fd);
+        return -ENOMEM;
+    }
+    ch->fd = fd;
+    ch->addr = name_of(fd, getsockname);
+    *out = ch;
+    return 0;
+}
+
+reef_sockaddr reef_udp_address(const reef_udp_channel *ch) { return ch->addr; }
+
+static void maybe_finish_udp_close(reef_udp_channel *ch)
+{
+    if (!ch->closing || ch->rx.busy || ch->tx.busy)
+        return;
+    close(ch->fd);
+    reef_promise closed = ch->closed;
+    free(ch);
+    reef_promise_resolve(&closed, (reef_val){.u = 0});
+}
+
+/* One datagram: >= 0 its length, -EAGAIN to wait, other < 0 errors. */
+static ssize_t try_receive(reef_udp_channel *ch, void *buf, size_t len, reef_sockaddr *from)
+{
+    reef_sockaddr src;
+    memset(&src, 0, sizeof(src));
+    socklen_t slen = sizeof(src.u);
+    ssize_t n = recvfrom(ch->fd, buf, len, MSG_DONTWAIT, &src.u.sa, &slen);
+    if (n < 0)
+        return -errno;
+    src.len = slen;
+    if (from)
+        *from = src;
+    return n;
+}
+
+static void udp_rx_ready(struct reef__io *io, int res)
+{
+    struct waiter *w = container_of(io, struct waiter, io);
+    reef_udp_channel *ch = container_of(w, reef_udp_channel, rx);
+    ssize_t n = res < 0 ? res : ch->closing ? -ECANCELED : try_receive(ch, w->buf, w->len, ch->from);
+    if (n == -EAGAIN || n == -EWOULDBLOCK) {
+        arm(w, ch->fd, POLLIN, udp_rx_ready);
+        return;
+    }
+    finish(w, n);
+    maybe_finish_udp_close(ch);
+}
+
+reef_future reef_udp_receive(reef_udp_channel *ch, void *buf, size_t len, reef_sockaddr *from)
+{
+    if (ch->rx.busy || ch->closing)
+        return reef_fail_code(-EBUSY);
+    ssize_t n = try_receive(ch, buf, len, from);
+    if (n >= 0)
+        return reef_ready_u64((uint64_t)n);
+    if (n != -EAGAIN && n != -EWOULDBLOCK)
+        return reef_fail_code((int)n);
+    ch->rx.buf = buf;
+    ch->rx.len = len;
+    ch->from = from;
+    ch->rx.busy = true;
+    reef_future f = reef_promise_init(&ch->rx.p);
+    arm(&ch->rx, ch->fd, POLLIN, udp_rx_ready);
+    return f;
+}
+
+static ssize_t try_send(reef_udp_channel *ch, const void *buf, size_t len, const reef_sockaddr *to)
+{
+    ssize_t n = sendto(ch->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, &to->u.sa, to->len);
+    return n < 0 ? -errno : n;
+}
+
+static void udp_tx_ready(struct reef__io *io, int res)
+{
+    struct waiter *w = container_of(io, struct waiter, io);
+    reef_udp_channel *ch = container_of(w, reef_udp_channel, tx);
+    ssize_t n = res < 0 ? res : try_send(ch, w->buf, w->len, ch->to);
+    if (n == -EAGAIN || n == -EWOULDBLOCK) {
+        arm(w, ch->fd, POLLOUT, udp_tx_ready);
+        return;
+    }
+    finish(w, n);
+    maybe_finish_udp_close(ch);
+}
+
+reef_future reef_udp_send_to(reef_udp_channel *ch, const reef_sockaddr *to, const void *buf,
+                             size_t len)
+{
+    if (ch->tx.busy || ch->closing)
+        return reef_fail_code(-EBUSY);
+    ssize_t n = try_send(ch, buf, len, to);
+    if (n >= 0)
+        return reef_ready_u64((uint64_t)n);
+    if (n != -EAGAIN && n != -EWOULDBLOCK)
+        return reef_fail_code((int)n);
+    ch->tx.buf = (char *)buf;
+    ch->tx.len = len;
+    ch->to = to;
+    ch->tx.busy = true;
+    reef_future f = reef_promise_init(&ch->tx.p);
+    arm(&ch->tx, ch->fd, POLLOUT, udp_tx_ready);
+    return f;
+}
+
+reef_future reef_udp_close(reef_udp_channel *ch)
+{
+    ch->closing = true;
+    /* Wakes a pending receive (it then fails with -ECANCELED). */
+    shutdown(ch->fd, SHUT_RDWR);
+    if (!ch->rx.busy && !ch->tx.busy) {
+        close(ch->fd);
+        free(ch);
+        return reef_done();
+    }
+    return reef_promise_init(&ch->closed);
 }
