@@ -30,5 +30,6 @@
 #include <reef/fiber.h>
 #include <reef/sockaddr.h>
 #include <reef/net.h>
+#include <reef/stream.h>
 
 #endif
