@@ -1,6 +1,7 @@
 /*
  * The stall detector: reports a shard whose reactor has made no progress
- * (no task finished, no poll) for --blocked-reactor-notify-ms.
+ * (no task finished, no poll) while using --blocked-reactor-notify-ms of
+ * CPU time.
  *
  * It rides on the task-quota signal, which keeps ticking while a task
  * runs: each tick compares the reactor's progress counters with the last
@@ -72,10 +73,19 @@ static void prepare_once(void)
     utc_offset_s = tm.tm_gmtoff;
 }
 
+/* The stuck thread's own CPU time: time the thread spent descheduled (a
+ * loaded host, a hypervisor taking the CPU away) is not a stall of ours. */
+static reef_time thread_cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (reef_time)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 void reef__stall_init(struct reef__reactor *r)
 {
     pthread_once(&once, prepare_once);
-    r->stall_since = reef_now();
+    r->stall_since = thread_cpu_now();
     r->stall_next_report = r->cfg.blocked_notify;
     r->stall_reports = 0;
     r->stall_window_start = 0;
@@ -223,18 +233,18 @@ static bool rate_allows(struct reef__reactor *r, reef_time now)
 
 void reef__stall_tick(struct reef__reactor *r)
 {
-    reef_time now = reef_now();
+    reef_time cpu = thread_cpu_now();
     if (r->tasks_run != r->stall_seen_tasks || r->polls != r->stall_seen_polls) {
         r->stall_seen_tasks = r->tasks_run;
         r->stall_seen_polls = r->polls;
-        r->stall_since = now;
+        r->stall_since = cpu;
         r->stall_next_report = r->cfg.blocked_notify;
         return;
     }
-    reef_duration stalled = now - r->stall_since;
+    reef_duration stalled = cpu - r->stall_since;
     if (stalled < r->stall_next_report)
         return;
     r->stall_next_report *= 2;
-    if (rate_allows(r, now))
+    if (rate_allows(r, reef_now()))
         report(r, stalled);
 }
