@@ -24,8 +24,8 @@ REEF_API reef_pipe *reef_pipe_create(size_t capacity);
 
 /* Reads the next item into *out (which must stay valid until the future
  * resolves): resolves with 1 (.i) when an item was stored, 0 at end of
- * file (writer closed and buffer empty). Fails with REEF_EPIPE_BROKEN if
- * the reader end is already closed. */
+ * file (writer closed and buffer empty; *out is then left as it was).
+ * Fails with REEF_EPIPE_BROKEN if the reader end is already closed. */
 REEF_API REEF_NODISCARD reef_future reef_pipe_read(reef_pipe *p, reef_val *out);
 
 /* Writes an item: resolves when it is buffered (or taken by the reader).

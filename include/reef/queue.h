@@ -40,7 +40,9 @@ REEF_API REEF_NODISCARD reef_future reef_queue_push_eventually(reef_queue *q, re
 REEF_API REEF_NODISCARD reef_future reef_queue_pop_eventually(reef_queue *q);
 
 /* Aborts the queue: every waiter and every later push or pop fails with
- * `e` (the queue takes the reference; REEF_EABORTED for the plain form). */
+ * `e` (the queue takes the reference; an error with code 0 means
+ * REEF_EABORTED). Items still inside stay there, unreachable, until
+ * reef_queue_fini. Aborting again does nothing (`e` is released). */
 REEF_API void reef_queue_abort(reef_queue *q, reef_err e);
 
 REEF_API size_t reef_queue_size(const reef_queue *q);

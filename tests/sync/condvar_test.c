@@ -2,6 +2,7 @@
 #include <errno.h>
 
 #include <reef/condvar.h>
+#include <reef/fiber.h>
 #include <reef/timer.h>
 #include <reef/when.h>
 
@@ -115,6 +116,193 @@ REACTOR_TEST(fini_breaks_remaining_waiters)
     reef_future f = reef_then_wrapped(reef_condvar_wait(&cv), expect_code, &code, sizeof(code));
     reef_condvar_fini(&cv);
     return f;
+}
+
+/* ---- waiting futures, looked at directly ---------------------------------------- */
+
+/* Lets every task queued now run (fibers only). */
+static void settle(void) { T_EQ(reef_fiber_wait(reef_sleep(reef_ms(1)), NULL, NULL), 0); }
+
+FIBER_TEST(signals_wake_waiters_one_at_a_time_in_order)
+{
+    reef_condvar c;
+    reef_condvar_init(&c);
+    reef_future w[3];
+    for (int i = 0; i < 3; i++)
+        w[i] = reef_condvar_wait(&c);
+    for (int n = 0; n < 3; n++) {
+        reef_condvar_signal(&c);
+        for (int i = 0; i < 3; i++)
+            T_EQ(reef_future_available(w[i]), i <= n);
+    }
+    for (int i = 0; i < 3; i++)
+        T_EQ(reef_fiber_wait(w[i], NULL, NULL), 0);
+    reef_condvar_fini(&c);
+}
+
+/* A broadcast wakes those waiting at that moment, not later arrivals; a
+ * signal nobody waits for is not remembered. */
+FIBER_TEST(broadcast_wakes_only_those_already_waiting)
+{
+    reef_condvar c;
+    reef_condvar_init(&c);
+    reef_future w[3];
+    for (int i = 0; i < 3; i++)
+        w[i] = reef_condvar_wait(&c);
+    reef_condvar_broadcast(&c);
+    reef_future late = reef_condvar_wait(&c);
+    for (int i = 0; i < 3; i++)
+        T_EQ(reef_fiber_wait(w[i], NULL, NULL), 0);
+    settle();
+    T_FALSE(reef_future_available(late));
+    reef_condvar_signal(&c);
+    T_EQ(reef_fiber_wait(late, NULL, NULL), 0);
+    reef_condvar_signal(&c);     /* lost */
+    reef_condvar_broadcast(&c);  /* lost */
+    reef_future after = reef_condvar_wait(&c);
+    settle();
+    T_FALSE(reef_future_available(after));
+    reef_condvar_broadcast(&c);
+    T_EQ(reef_fiber_wait(after, NULL, NULL), 0);
+    reef_condvar_fini(&c);
+}
+
+/* Woken before the deadline: succeeds, and its timer is gone (the harness
+ * fails a case that leaves a timer armed). */
+FIBER_TEST(wait_until_succeeds_when_signalled_in_time)
+{
+    reef_condvar c;
+    reef_condvar_init(&c);
+    reef_time start = reef_now();
+    reef_future w = reef_condvar_wait_until(&c, start + reef_s(30));
+    settle();
+    T_FALSE(reef_future_available(w));
+    reef_condvar_signal(&c);
+    T_EQ(reef_fiber_wait(w, NULL, NULL), 0);
+    T_LE(reef_now() - start, reef_s(5));
+    reef_condvar_fini(&c);
+}
+
+/* A waiter that timed out has left the queue: the next signal goes to the
+ * waiter behind it instead of being spent on it. */
+FIBER_TEST(a_timed_out_waiter_leaves_the_queue)
+{
+    reef_condvar c;
+    reef_condvar_init(&c);
+    reef_time start = reef_now();
+    reef_future timed = reef_condvar_wait_until(&c, start + reef_ms(3));
+    reef_future plain = reef_condvar_wait(&c);
+    T_EQ(reef_fiber_wait(timed, NULL, NULL), REEF_ETIMEOUT);
+    T_GE(reef_now() - start, reef_ms(3));
+    T_FALSE(reef_future_available(plain));
+    reef_condvar_signal(&c);
+    T_EQ(reef_fiber_wait(plain, NULL, NULL), 0);
+    /* A deadline already past times out too (not at once, at the next
+     * poll: it is a timer like any other). */
+    T_EQ(reef_fiber_wait(reef_condvar_wait_until(&c, start), NULL, NULL), REEF_ETIMEOUT);
+    reef_condvar_fini(&c);
+}
+
+static bool flag_a, flag_b;
+static bool is_set(void *arg) { return *(bool *)arg; }
+
+FIBER_TEST(wait_pred_that_already_holds_does_not_wait)
+{
+    reef_condvar c;
+    reef_condvar_init(&c);
+    flag_a = true;
+    reef_future w = reef_condvar_wait_pred(&c, is_set, &flag_a);
+    T_TRUE(reef_future_available(w));
+    T_EQ(reef_fiber_wait(w, NULL, NULL), 0);
+    reef_condvar_fini(&c);
+}
+
+/* A signal that finds a waiter's predicate false passes it over and wakes
+ * the next waiter that can go; the passed-over one keeps waiting. */
+FIBER_TEST(signal_passes_over_waiters_whose_predicate_is_false)
+{
+    reef_condvar c;
+    reef_condvar_init(&c);
+    flag_a = flag_b = false;
+    reef_future a = reef_condvar_wait_pred(&c, is_set, &flag_a);
+    reef_future b = reef_condvar_wait(&c);
+    reef_condvar_signal(&c);
+    T_FALSE(reef_future_available(a));
+    T_TRUE(reef_future_available(b));
+    T_EQ(reef_fiber_wait(b, NULL, NULL), 0);
+    reef_condvar_signal(&c); /* a's predicate still false: nobody wakes */
+    settle();
+    T_FALSE(reef_future_available(a));
+    flag_a = true;
+    reef_condvar_signal(&c);
+    T_EQ(reef_fiber_wait(a, NULL, NULL), 0);
+    reef_condvar_fini(&c);
+}
+
+/* A broadcast wakes every waiter whose predicate holds; the others stay
+ * until fini breaks them. */
+FIBER_TEST(broadcast_wakes_waiters_whose_predicate_holds)
+{
+    reef_condvar c;
+    reef_condvar_init(&c);
+    flag_a = false;
+    flag_b = true;
+    reef_future a = reef_condvar_wait_pred(&c, is_set, &flag_a);
+    flag_b = false; /* checked at the call: b waits */
+    reef_future b = reef_condvar_wait_pred(&c, is_set, &flag_b);
+    reef_future plain = reef_condvar_wait(&c);
+    T_FALSE(reef_future_available(b));
+    flag_b = true;
+    reef_condvar_broadcast(&c);
+    T_FALSE(reef_future_available(a));
+    T_EQ(reef_fiber_wait(b, NULL, NULL), 0);
+    T_EQ(reef_fiber_wait(plain, NULL, NULL), 0);
+    reef_condvar_fini(&c);
+    T_EQ(reef_fiber_wait(a, NULL, NULL), REEF_ECONDVAR_BROKEN);
+}
+
+/* Breaking fails every kind of wait, queued and later (a predicate that
+ * holds included); a second break changes nothing. */
+FIBER_TEST(broken_fails_every_kind_of_wait)
+{
+    reef_condvar c;
+    reef_condvar_init(&c);
+    flag_a = false;
+    reef_future w[3] = {reef_condvar_wait(&c), reef_condvar_wait_pred(&c, is_set, &flag_a),
+                        reef_condvar_wait_until(&c, reef_now() + reef_s(30))};
+    reef_condvar_broken(&c);
+    for (int i = 0; i < 3; i++)
+        T_EQ(reef_fiber_wait(w[i], NULL, NULL), REEF_ECONDVAR_BROKEN);
+    flag_a = true;
+    T_EQ(reef_fiber_wait(reef_condvar_wait(&c), NULL, NULL), REEF_ECONDVAR_BROKEN);
+    T_EQ(reef_fiber_wait(reef_condvar_wait_pred(&c, is_set, &flag_a), NULL, NULL),
+         REEF_ECONDVAR_BROKEN);
+    T_EQ(reef_fiber_wait(reef_condvar_wait_until(&c, reef_now() + reef_s(30)), NULL, NULL),
+         REEF_ECONDVAR_BROKEN);
+    reef_condvar_broken_err(&c, reef_err_msg(-EIO, "too late")); /* released */
+    T_EQ(reef_fiber_wait(reef_condvar_wait(&c), NULL, NULL), REEF_ECONDVAR_BROKEN);
+    reef_condvar_signal(&c);
+    reef_condvar_broadcast(&c);
+    reef_condvar_fini(&c);
+}
+
+/* Every waiter gets the given error with its message, each holding its
+ * own reference. */
+FIBER_TEST(broken_err_reaches_every_waiter)
+{
+    reef_condvar c;
+    reef_condvar_init(&c);
+    reef_future w[3];
+    for (int i = 0; i < 3; i++)
+        w[i] = reef_condvar_wait(&c);
+    reef_condvar_broken_err(&c, reef_err_msg(-EPIPE, "producer went away"));
+    for (int i = 0; i < 3; i++) {
+        reef_err e;
+        T_EQ(reef_fiber_wait(w[i], NULL, &e), -EPIPE);
+        T_STREQ(reef_err_message(e), "producer went away");
+        reef_err_release(e);
+    }
+    reef_condvar_fini(&c);
 }
 
 TEST_MAIN()

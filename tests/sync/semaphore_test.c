@@ -2,6 +2,7 @@
 #include <errno.h>
 
 #include <reef/abort.h>
+#include <reef/fiber.h>
 #include <reef/log.h>
 #include <reef/loop.h>
 #include <reef/semaphore.h>
@@ -290,6 +291,81 @@ REACTOR_TEST(abortable_sleep)
     reef_time start = reef_now();
     return reef_then_wrapped(reef_sleep_abortable(reef_s(10), &sleep_as), sleep_aborted,
                              REEF_CAP(start));
+}
+
+/* ---- broken with a given error; deadlines met --------------------------------- */
+
+static int body_calls;
+static reef_future counted_body(void *cap)
+{
+    (void)cap;
+    body_calls++;
+    return reef_done();
+}
+
+/* Every waiter — plain, with a deadline, abortable, for units, inside
+ * with_semaphore — fails with the given error, each holding its own
+ * reference; so does every later wait, and bodies are never called. */
+FIBER_TEST(broken_err_fails_every_waiter_with_the_given_error)
+{
+    reef_sem s;
+    reef_abort_source src;
+    reef_sem_init(&s, 1);
+    reef_abort_source_init(&src);
+    body_calls = 0;
+    T_TRUE(reef_sem_try_wait(&s, 1));
+    reef_future w[5] = {reef_sem_wait(&s, 1),
+                        reef_sem_wait_until(&s, 1, reef_now() + reef_s(30)),
+                        reef_sem_wait_abortable(&s, 1, &src), reef_sem_get_units(&s, 1),
+                        reef_with_semaphore(&s, 1, counted_body, NULL, 0)};
+    T_EQ(reef_sem_waiters(&s), 5);
+    reef_sem_broken_err(&s, reef_err_msg(-ESHUTDOWN, "service stopping"));
+    T_EQ(reef_sem_waiters(&s), 0);
+    for (int i = 0; i < 5; i++) {
+        reef_err e;
+        T_EQ(reef_fiber_wait(w[i], NULL, &e), -ESHUTDOWN);
+        T_STREQ(reef_err_message(e), "service stopping");
+        reef_err_release(e);
+    }
+    reef_sem_signal(&s, 5); /* ignored */
+    T_FALSE(reef_sem_try_wait(&s, 1));
+    reef_err e;
+    T_EQ(reef_fiber_wait(reef_sem_wait(&s, 1), NULL, &e), -ESHUTDOWN);
+    T_STREQ(reef_err_message(e), "service stopping");
+    reef_err_release(e);
+    T_EQ(reef_fiber_wait(reef_with_semaphore(&s, 1, counted_body, NULL, 0), NULL, NULL),
+         -ESHUTDOWN);
+    T_EQ(reef_fiber_wait(reef_sem_get_units(&s, 1), NULL, NULL), -ESHUTDOWN);
+    T_EQ(body_calls, 0);
+    reef_sem_broken(&s); /* a second break changes nothing */
+    T_EQ(reef_fiber_wait(reef_sem_wait(&s, 1), NULL, NULL), -ESHUTDOWN);
+    reef_sem_fini(&s);
+    reef_abort_source_fini(&src);
+}
+
+/* Waits with a deadline or an abort source that are granted in time
+ * succeed and leave nothing behind: no timer armed (the harness checks),
+ * no subscription left on the source (a later request finds nobody). */
+FIBER_TEST(deadline_and_abort_waits_granted_in_time)
+{
+    reef_sem s;
+    reef_abort_source src;
+    reef_sem_init(&s, 0);
+    reef_abort_source_init(&src);
+    reef_future a = reef_sem_wait_until(&s, 2, reef_now() + reef_s(30));
+    reef_future b = reef_sem_wait_abortable(&s, 1, &src);
+    reef_sem_signal(&s, 2);
+    T_TRUE(reef_future_available(a));
+    T_FALSE(reef_future_available(b));
+    reef_sem_signal(&s, 1);
+    T_EQ(reef_fiber_wait(a, NULL, NULL), 0);
+    T_EQ(reef_fiber_wait(b, NULL, NULL), 0);
+    T_EQ(reef_sem_available(&s), 0);
+    reef_abort_request(&src);
+    reef_sem_signal(&s, 3);
+    T_EQ(reef_sem_available(&s), 3);
+    reef_sem_fini(&s);
+    reef_abort_source_fini(&src);
 }
 
 TEST_MAIN()

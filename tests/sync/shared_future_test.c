@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <reef/fiber.h>
 #include <reef/shared_future.h>
 #include <reef/timer.h>
 #include <reef/when.h>
@@ -96,6 +97,128 @@ REACTOR_TEST(a_ready_source_is_available_at_once)
     T_EQ(v.i, 7);
     reef_shared_future_fini(&sf);
     return reef_done();
+}
+
+/* ---- more consumers, failures and lifetimes --------------------------------------- */
+
+static void settle(void) { T_EQ(reef_fiber_wait(reef_sleep(reef_ms(1)), NULL, NULL), 0); }
+
+/* A hundred consumers waiting, then more after the result: every one gets
+ * the value; available() turns true when the source resolves. */
+FIBER_TEST(a_hundred_consumers_before_and_after_the_result)
+{
+    reef_shared_future s;
+    reef_promise p;
+    T_EQ(reef_shared_future_init(&s, reef_promise_init(&p)), 0);
+    reef_future fs[100];
+    for (int i = 0; i < 100; i++)
+        fs[i] = reef_shared_future_get(&s);
+    settle();
+    T_FALSE(reef_shared_future_available(&s));
+    for (int i = 0; i < 100; i++)
+        T_FALSE(reef_future_available(fs[i]));
+    static int payload;
+    reef_promise_resolve(&p, (reef_val){.p = &payload});
+    for (int i = 0; i < 100; i++) {
+        reef_val v;
+        T_EQ(reef_fiber_wait(fs[i], &v, NULL), 0);
+        T_TRUE(v.p == &payload);
+    }
+    T_TRUE(reef_shared_future_available(&s));
+    for (int i = 0; i < 3; i++) {
+        reef_val v;
+        reef_future late = reef_shared_future_get(&s);
+        T_TRUE(reef_future_available(late));
+        T_EQ(reef_fiber_wait(late, &v, NULL), 0);
+        T_TRUE(v.p == &payload);
+    }
+    reef_shared_future_fini(&s);
+}
+
+/* A source that has already failed: every consumer, now and later, gets
+ * its own reference to the same error; fini drops the stored one. */
+FIBER_TEST(a_failed_source_fails_every_consumer)
+{
+    reef_shared_future s;
+    T_EQ(reef_shared_future_init(&s, reef_fail_msg(-ENOENT, "no such row")), 0);
+    T_TRUE(reef_shared_future_available(&s));
+    reef_err errs[3];
+    for (int i = 0; i < 3; i++)
+        T_EQ(reef_fiber_wait(reef_shared_future_get(&s), NULL, &errs[i]), -ENOENT);
+    for (int i = 0; i < 3; i++) {
+        T_STREQ(reef_err_message(errs[i]), "no such row");
+        reef_err_release(errs[i]); /* in any order: separate references */
+    }
+    reef_shared_future_fini(&s);
+}
+
+/* Finalised with nobody ever asking: the stored error is released (the
+ * leak checker would see it otherwise) and nothing is reported. */
+FIBER_TEST(fini_releases_an_unclaimed_result)
+{
+    reef_shared_future s;
+    reef_promise p;
+    T_EQ(reef_shared_future_init(&s, reef_promise_init(&p)), 0);
+    reef_promise_fail(&p, reef_err_msg(-EIO, "never looked at"));
+    settle();
+    T_TRUE(reef_shared_future_available(&s));
+    reef_shared_future_fini(&s);
+}
+
+/* Every consumer still waiting at fini is broken; a late failure of the
+ * source (with a detail) is dropped without a leak. */
+FIBER_TEST(fini_breaks_every_waiting_consumer)
+{
+    reef_shared_future s;
+    reef_promise p;
+    T_EQ(reef_shared_future_init(&s, reef_promise_init(&p)), 0);
+    reef_future fs[3];
+    for (int i = 0; i < 3; i++)
+        fs[i] = reef_shared_future_get(&s);
+    reef_shared_future_fini(&s);
+    for (int i = 0; i < 3; i++)
+        T_EQ(reef_fiber_wait(fs[i], NULL, NULL), REEF_EBROKEN_PROMISE);
+    reef_promise_fail(&p, reef_err_msg(-EIO, "too late"));
+    settle();
+}
+
+/* A consumer may lose interest: its future is dropped while waiting, and
+ * the others still get the result. */
+FIBER_TEST(a_consumer_may_drop_its_future)
+{
+    reef_shared_future s;
+    reef_promise p;
+    T_EQ(reef_shared_future_init(&s, reef_promise_init(&p)), 0);
+    reef_future keep = reef_shared_future_get(&s);
+    reef_future_ignore(reef_shared_future_get(&s));
+    reef_promise_fail(&p, reef_err_msg(-EAGAIN, "busy"));
+    reef_err e;
+    T_EQ(reef_fiber_wait(keep, NULL, &e), -EAGAIN);
+    T_STREQ(reef_err_message(e), "busy");
+    reef_err_release(e);
+    reef_shared_future_fini(&s);
+}
+
+/* The source may be any future, for example a continuation's. */
+static reef_future times_two(void *cap, reef_val v)
+{
+    (void)cap;
+    return reef_ready_i64(v.i * 2);
+}
+
+FIBER_TEST(the_source_may_be_a_chain)
+{
+    reef_shared_future s;
+    reef_promise p;
+    T_EQ(reef_shared_future_init(&s, reef_then(reef_promise_init(&p), times_two, NULL, 0)), 0);
+    reef_future a = reef_shared_future_get(&s);
+    reef_promise_resolve(&p, (reef_val){.i = 21});
+    reef_val v;
+    T_EQ(reef_fiber_wait(a, &v, NULL), 0);
+    T_EQ(v.i, 42);
+    T_EQ(reef_fiber_wait(reef_shared_future_get(&s), &v, NULL), 0);
+    T_EQ(v.i, 42);
+    reef_shared_future_fini(&s);
 }
 
 TEST_MAIN()
