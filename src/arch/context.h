@@ -1,13 +1,15 @@
 /*
- * Execution contexts for fibers: a stack pointer and the switch between
- * two contexts.
+ * Execution contexts for fibers: a saved stack pointer, and the switch
+ * between two contexts. One implementation is compiled in, chosen by
+ * CMake: src/arch/x86_64/, src/arch/aarch64/, or src/arch/ucontext/ (other
+ * architectures, or -DREEF_FIBER_UCONTEXT=ON).
  *
- * The hand-written switches (x86-64, arm64) save only what the ABI makes
- * the callee preserve — callee-saved registers and the floating-point
- * control state (MXCSR and the x87 control word; FPCR) — so a switch costs
- * a few dozen instructions. Other architectures, or builds configured with
- * REEF_FIBER_UCONTEXT, use ucontext (slower: it saves the signal mask with
- * a system call).
+ * The hand-written switches save only what the ABI makes a callee
+ * preserve — callee-saved registers and the floating-point control state
+ * (MXCSR and the x87 control word; FPCR) — on the stack being left, so a
+ * switch is a few dozen instructions and no system call. The ucontext
+ * fallback is slower (glibc saves and restores the signal mask with a
+ * system call on every switch) but runs anywhere.
  */
 #ifndef REEF_ARCH_CONTEXT_H
 #define REEF_ARCH_CONTEXT_H
@@ -25,15 +27,15 @@ struct reef__ctx {
 };
 #else
 struct reef__ctx {
-    void *sp; /* saved stack pointer; the registers are on that stack */
+    void *sp; /* saved stack pointer; the saved registers are on that stack */
 };
 #endif
 
-/* Prepares `c` to run entry(arg) on the stack [lo, lo + size) when first
- * switched to. entry must never return. */
+/* Prepares `c` so that the first switch to it runs entry(arg) on the stack
+ * [lo, lo + size). entry must never return (it switches away for good). */
 void reef__ctx_init(struct reef__ctx *c, void *lo, size_t size, void (*entry)(void *), void *arg);
 
-/* Saves the current context in `from` and resumes `to`. Returns when
+/* Saves the running context in `from` and resumes `to`. Returns when
  * something switches back to `from`. */
 void reef__ctx_switch(struct reef__ctx *from, struct reef__ctx *to);
 

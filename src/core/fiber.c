@@ -1,264 +1,288 @@
 /*
  * Fibers.
  *
- * A fiber runs on its own stack and is always entered from, and always
- * leaves to, the reactor's own stack (the shard's "main" context): a task
- * (to start or after a yield) or the continuation of the future it waits
- * for switches in; a wait, a yield or the end of the body switches out.
- * Fibers never switch directly to one another, so there is exactly one
- * saved main context per shard.
+ * A fiber is a context on a stack of its own (fiber_stack.h). It runs only
+ * when something switches to it, and it leaves by switching to the shard's
+ * main context (the reactor's own stack) or, as a shortcut, straight to the
+ * fiber whose task the scheduler would run next anyway:
  *
- * A wait attaches a continuation to the awaited future and switches out;
- * when the future resolves, the continuation (a task, on the main stack)
- * stores the result in the fiber and switches in, and the wait returns it.
+ *   main --(task run_fiber)--> A --(wait, yield, end)--> main
+ *                              A --(handoff: B's task is next)--> B --> ...
+ *
+ * While any fiber runs, the main context is suspended inside the run_fiber
+ * task that switched to the first of them, so each shard has exactly one
+ * saved main context. A handoff does what the scheduler's loop would have
+ * done — take the next task of the running group and run it — minus two
+ * context switches; it is skipped when the task quota is up (the loop must
+ * get control back) and in the debug scheduling mode (the loop shuffles the
+ * queue).
+ *
+ * The fiber's state (struct reef_fiber) lives at the top of its stack
+ * mapping. Its `wake` waiter doubles as its task: queued to start the
+ * fiber or to continue it after a yield, or attached to the future being
+ * waited for, which delivers its result there and queues it. Its `join`
+ * cell is the cell of the join future. So starting, waiting and joining
+ * allocate nothing.
+ *
+ * The stack is given back once both hold: the fiber has left it for good
+ * (`exited`, noted by whichever context the final switch lands in), and the
+ * join cell has been released (its result taken, or dropped). Whichever
+ * happens second gives it back.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <reef/fiber.h>
 #include <reef/log.h>
 
 #include "arch/context.h"
+#include "core/cell.h"
+#include "core/fiber_stack.h"
 #include "core/reactor_impl.h"
 
-#ifdef REEF_HAVE_VALGRIND_H
-#include <valgrind/valgrind.h>
-#endif
-
 #if defined(__SANITIZE_ADDRESS__)
-#define REEF_ASAN_FIBERS 1
+#define ASAN_FIBERS 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-#define REEF_ASAN_FIBERS 1
+#define ASAN_FIBERS 1
 #endif
 #endif
-
-#ifdef REEF_ASAN_FIBERS
-#include <sanitizer/asan_interface.h>
+#ifdef ASAN_FIBERS
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-/* The top of each stack mapping holds the stack's header and the fiber
- * itself, so starting a fiber allocates nothing beyond its join future:
- *
- *   [guard page][ stack, growing down ...    ][fiber_stack][reef_fiber]
- *   map         lo                       lo + size
- */
-struct fiber_stack {
-    struct fiber_stack *next; /* in the pool */
-    char *map;                /* guard page + stack + header */
-    size_t map_size;
-    char *lo;         /* lowest usable byte */
-    size_t size;      /* usable bytes (at least what was asked for) */
-    size_t requested; /* the size asked for, rounded to pages: the pool key */
-    unsigned valgrind_id;
-};
+#define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
 struct reef_fiber {
-    struct reef__ctx ctx;
-    struct reef__task resume; /* starts it, or continues it after a yield */
-    struct fiber_stack *stack;
+    struct reef__ctx ctx;      /* saved registers while not running */
+    struct reef__waiter wake;  /* its task; s, v: the result a wait delivered */
+    struct reef__cell join;    /* resolved with fn's result when the body ends */
+    struct reef__stack *stack; /* the mapping this struct lives in */
     reef_fiber_fn fn;
     void *arg;
-    reef_promise result;
-    reef_future join;
-    bool finished, joined;
-    uintptr_t wait_s; /* what a wait delivered */
-    reef_val wait_v;
-    void *asan_fake_stack;
+    bool joined;           /* reef_fiber_join was called */
+    bool join_released;    /* the join cell was released: nobody looks at it */
+    bool exited;           /* switched away for the last time */
+    void *asan_fake_stack; /* AddressSanitizer's fake frames while suspended */
     char name[32];
 };
 
-static __thread reef_fiber *current;
+/* It lives in the reserve at the top of its stack (fiber_stack.h). */
+_Static_assert(_Alignof(struct reef_fiber) <= 16, "the stack's reserve is 16-byte aligned");
+
+static __thread reef_fiber *current; /* NULL on the main stack */
 static __thread struct reef__ctx main_ctx;
-#ifdef REEF_ASAN_FIBERS
-static __thread const void *main_stack_bottom;
-static __thread size_t main_stack_size;
+/* A fiber that ended and is switching away for the last time: whatever
+ * context the switch lands in marks it exited (it is then off its stack). */
+static __thread reef_fiber *leaving;
+
+_Noreturn static void misuse(const char *what)
+{
+    reef_log_error(&reef_logger_reef, "%s; fibers: see include/reef/fiber.h", what);
+    abort();
+}
+
+/* ---- AddressSanitizer: told about every switch ------------------------------ */
+
+#ifdef ASAN_FIBERS
+static __thread const void *main_bottom; /* the main stack, as ASan sees it */
+static __thread size_t main_size;
 static __thread void *main_fake_stack;
-#endif
+static __thread bool from_main; /* the switch in progress left the main stack */
 
-#define POOL_LIMIT 64
-static __thread struct fiber_stack *pool;
-static __thread unsigned pool_count;
-
-/* ---- Stacks ------------------------------------------------------------------ */
-
-static size_t page_size(void)
+/* Before switching from `self` (NULL: main) to `to` (NULL: main). A fiber
+ * that has ended passes no save slot, so ASan drops its fake frames. */
+static void asan_leave(reef_fiber *self, reef_fiber *to)
 {
-    static size_t ps;
-    if (!ps)
-        ps = (size_t)sysconf(_SC_PAGESIZE);
-    return ps;
+    void **save = !self ? &main_fake_stack : self == leaving ? NULL : &self->asan_fake_stack;
+    from_main = !self;
+    if (to)
+        __sanitizer_start_switch_fiber(save, to->stack->lo, to->stack->size);
+    else
+        __sanitizer_start_switch_fiber(save, main_bottom, main_size);
 }
 
-#define HEADER_SIZE ((sizeof(struct fiber_stack) + sizeof(struct reef_fiber) + 63) & ~(size_t)63)
-
-static reef_fiber *fiber_of(struct fiber_stack *s) { return (reef_fiber *)(s + 1); }
-
-static struct fiber_stack *stack_get(size_t size)
+/* After a switch landed in `self` (NULL: main). The main stack's bounds are
+ * learnt the first time a fiber is entered from it. */
+static void asan_arrive(reef_fiber *self)
 {
-    size_t ps = page_size();
-    size = (size + ps - 1) & ~(ps - 1);
-    if (size == REEF_FIBER_DEFAULT_STACK && pool) {
-        struct fiber_stack *s = pool;
-        pool = s->next;
-        pool_count--;
-#ifdef REEF_ASAN_FIBERS
-        /* The previous fiber's frames left redzones behind. */
-        __asan_unpoison_memory_region(s->lo, s->size);
+    if (!self)
+        __sanitizer_finish_switch_fiber(main_fake_stack, NULL, NULL);
+    else if (from_main)
+        __sanitizer_finish_switch_fiber(self->asan_fake_stack, &main_bottom, &main_size);
+    else
+        __sanitizer_finish_switch_fiber(self->asan_fake_stack, NULL, NULL);
+}
+#else
+static inline void asan_leave(reef_fiber *self, reef_fiber *to) { (void)self, (void)to; }
+static inline void asan_arrive(reef_fiber *self) { (void)self; }
 #endif
-        return s;
-    }
-    /* The stack size asked for, plus the guard page, plus the header
-     * rounded up to a page. */
-    size_t map_size = ps + size + ((HEADER_SIZE + ps - 1) & ~(ps - 1));
-    char *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (map == MAP_FAILED)
-        return NULL;
-    /* The guard page: an overflow faults here instead of writing into
-     * whatever lies below. */
-    if (mprotect(map, ps, PROT_NONE) < 0) {
-        munmap(map, map_size);
-        return NULL;
-    }
-    struct fiber_stack *s = (struct fiber_stack *)(map + map_size - HEADER_SIZE);
-    s->map = map;
-    s->map_size = map_size;
-    s->lo = map + ps;
-    s->size = (size_t)((char *)s - s->lo);
-    s->requested = size;
-#ifdef REEF_HAVE_VALGRIND_H
-    s->valgrind_id = VALGRIND_STACK_REGISTER(s->lo, s->lo + size);
-#endif
-    return s;
+
+/* ---- Releasing the stack --------------------------------------------------- */
+
+static void release_if_done(reef_fiber *f)
+{
+    if (f->exited && f->join_released)
+        reef__stack_put(f->stack);
 }
 
-static void stack_unmap(struct fiber_stack *s)
+/* The join cell's release: its result was taken, or dropped. */
+static void join_release(struct reef__cell *c)
 {
-#ifdef REEF_HAVE_VALGRIND_H
-    VALGRIND_STACK_DEREGISTER(s->valgrind_id);
-#endif
-    munmap(s->map, s->map_size);
+    reef_fiber *f = container_of(c, reef_fiber, join);
+    f->join_released = true;
+    release_if_done(f);
 }
 
-static void stack_put(struct fiber_stack *s)
+/* Runs wherever a switch lands: the fiber that ended is off its stack. */
+static void reap(void)
 {
-    if (s->requested == REEF_FIBER_DEFAULT_STACK && pool_count < POOL_LIMIT) {
-        s->next = pool;
-        pool = s;
-        pool_count++;
+    reef_fiber *f = leaving;
+    if (!f)
         return;
-    }
-    stack_unmap(s);
+    leaving = NULL;
+    f->exited = true;
+    release_if_done(f);
 }
 
-void reef__fiber_pool_drain(void)
+/* ---- Switching ----------------------------------------------------------------- */
+
+static void run_fiber(struct reef__task *t);
+
+/* Where a fiber continues after a switch to it. */
+static void arrive(reef_fiber *self)
 {
-    while (pool) {
-        struct fiber_stack *s = pool;
-        pool = s->next;
-        stack_unmap(s);
-    }
-    pool_count = 0;
+    asan_arrive(self);
+    current = self;
+    reap();
 }
 
-/* ---- Switching ---------------------------------------------------------------- */
-
-/* Once finished and joined, the stack (with the fiber on it) goes back. */
-static void release(reef_fiber *f)
+/* Whether a fiber that stops may switch straight to the next fiber: not
+ * once the quota is up (the loop must get control back to poll), nor in
+ * the debug scheduling mode (the loop shuffles the queue). */
+static inline bool may_hand_off(const struct reef__reactor *r)
 {
-    if (f->finished && f->joined)
-        stack_put(f->stack);
-}
-
-/* From the main context into f, until f switches back out. */
-static void switch_in(reef_fiber *f)
-{
-    current = f;
-#ifdef REEF_ASAN_FIBERS
-    __sanitizer_start_switch_fiber(&main_fake_stack, f->stack->lo, f->stack->size);
+#ifdef REEF_DEBUG_SCHED
+    (void)r;
+    return false;
+#else
+    return !r->need_preempt && !r->stop;
 #endif
+}
+
+/* The running group's queue: a running fiber's task belongs to it. */
+static inline struct reef__taskq *running_queue(struct reef__reactor *r)
+{
+    return &r->groups[r->current_group].q;
+}
+
+/* If the next task of queue q is a fiber's, takes it as the scheduler's
+ * loop would and returns the fiber; otherwise NULL. */
+static inline reef_fiber *take_next_fiber(struct reef__reactor *r, struct reef__taskq *q)
+{
+    if (q->head == q->tail)
+        return NULL;
+    struct reef__task *t = q->ring[q->head & q->mask];
+    if (t->run != run_fiber)
+        return NULL;
+    q->head++;
+    r->inline_budget = REEF__INLINE_BUDGET; /* what the loop does per task */
+    r->tasks_run++;
+    return container_of(t, reef_fiber, wake.task);
+}
+
+/* Switches from fiber `self` to `next` (NULL: the main context). Returns
+ * when something switches back to self. */
+static void switch_to(reef_fiber *self, reef_fiber *next)
+{
+    asan_leave(self, next);
+    reef__ctx_switch(&self->ctx, next ? &next->ctx : &main_ctx);
+    arrive(self);
+}
+
+/* Leaves fiber `self`, whose task is attached to a future it waits for (or
+ * which has ended: self == leaving), for the next fiber or the main
+ * context. */
+static void switch_away(reef_fiber *self)
+{
+    struct reef__reactor *r = reef__r;
+    switch_to(self, may_hand_off(r) ? take_next_fiber(r, running_queue(r)) : NULL);
+}
+
+/* A task on the main stack: runs fiber f (and whatever fibers it hands
+ * off to) until one of them switches back to main. */
+static void run_fiber(struct reef__task *t)
+{
+    reef_fiber *f = container_of(t, reef_fiber, wake.task);
+    asan_leave(NULL, f);
     reef__ctx_switch(&main_ctx, &f->ctx);
-#ifdef REEF_ASAN_FIBERS
-    __sanitizer_finish_switch_fiber(main_fake_stack, NULL, NULL);
-#endif
+    asan_arrive(NULL);
     current = NULL;
-    if (f->finished)
-        release(f); /* now that nothing runs on its stack */
-}
-
-/* From fiber f back to the main context; returns when f is switched in. */
-static void switch_out(reef_fiber *f)
-{
-#ifdef REEF_ASAN_FIBERS
-    /* A finished fiber never comes back: let ASan drop its fake stack. */
-    __sanitizer_start_switch_fiber(f->finished ? NULL : &f->asan_fake_stack, main_stack_bottom,
-                                   main_stack_size);
-#endif
-    reef__ctx_switch(&f->ctx, &main_ctx);
-#ifdef REEF_ASAN_FIBERS
-    __sanitizer_finish_switch_fiber(f->asan_fake_stack, NULL, NULL);
-#endif
-}
-
-static void run_resume(struct reef__task *t)
-{
-    reef_fiber *f = (reef_fiber *)((char *)t - offsetof(reef_fiber, resume));
-    switch_in(f);
+    reap();
 }
 
 static void fiber_main(void *p)
 {
     reef_fiber *f = p;
-#ifdef REEF_ASAN_FIBERS
-    __sanitizer_finish_switch_fiber(NULL, &main_stack_bottom, &main_stack_size);
-#endif
+    arrive(f);
     reef_future r = f->fn(f->arg);
     reef_fiber_await(&r); /* a pending result is waited for here */
-    reef_promise_forward(&f->result, r);
-    f->finished = true;
-    switch_out(f);
-    abort(); /* a finished fiber is never switched in again */
+    reef__cell_forward(&f->join, r);
+    leaving = f;
+    switch_away(f);
+    abort(); /* an ended fiber is never switched to again */
 }
 
-/* ---- Starting and joining ------------------------------------------------------ */
+/* ---- Starting and joining ------------------------------------------------------- */
+
+static size_t stack_size_of(const struct reef_fiber_attr *attr)
+{
+    size_t size = attr && attr->stack_size ? attr->stack_size : REEF_FIBER_DEFAULT_STACK;
+    return size < REEF_FIBER_MIN_STACK ? REEF_FIBER_MIN_STACK : size;
+}
+
+/* Field by field: a memset of the whole struct costs more than the rest
+ * of starting a fiber (rep stos start-up). */
+static void fiber_init(reef_fiber *f, struct reef__stack *s, const struct reef_fiber_attr *attr,
+                       reef_fiber_fn fn, void *arg, uint16_t group)
+{
+    f->stack = s;
+    f->fn = fn;
+    f->arg = arg;
+    f->joined = f->join_released = f->exited = false;
+    f->asan_fake_stack = NULL;
+    size_t n = attr && attr->name ? strnlen(attr->name, sizeof(f->name) - 1) : 0;
+    if (n)
+        memcpy(f->name, attr->name, n);
+    f->name[n] = '\0';
+    f->wake.task = (struct reef__task){run_fiber, group};
+    reef__cell_init(&f->join, join_release);
+    reef__ctx_init(&f->ctx, s->lo, s->size, fiber_main, f);
+}
 
 reef_fiber *reef_fiber_start(const struct reef_fiber_attr *attr, reef_fiber_fn fn, void *arg)
 {
     struct reef__reactor *r = reef__r;
     if (!r)
         reef__no_reactor("reef_fiber_start");
-    size_t size = attr && attr->stack_size ? attr->stack_size : REEF_FIBER_DEFAULT_STACK;
-    struct fiber_stack *stack = stack_get(size);
-    if (!stack) {
+    struct reef__stack *s = reef__stack_get(stack_size_of(attr), sizeof(reef_fiber));
+    if (!s) {
         errno = ENOMEM;
         return NULL;
     }
-    reef_fiber *f = fiber_of(stack);
-    memset(f, 0, sizeof(*f));
-    f->stack = stack;
-    f->fn = fn;
-    f->arg = arg;
-    if (attr && attr->name)
-        snprintf(f->name, sizeof(f->name), "%s", attr->name);
-    f->join = reef_promise_init(&f->result);
-    reef__ctx_init(&f->ctx, f->stack->lo, f->stack->size, fiber_main, f);
-    f->resume = (struct reef__task){run_resume, r->current_group};
-    reef__schedule(&f->resume);
+    reef_fiber *f = s->owner;
+    fiber_init(f, s, attr, fn, arg, r->current_group);
+    reef__schedule(&f->wake.task);
     return f;
 }
 
 reef_future reef_fiber_join(reef_fiber *f)
 {
-    reef_future j = f->join;
+    if (f->joined)
+        misuse("reef_fiber_join() called twice on the same fiber");
     f->joined = true;
-    release(f); /* if it has finished already */
-    return j;
+    return reef__future_of_cell(&f->join);
 }
 
 reef_future reef_async_attr(const struct reef_fiber_attr *attr, reef_fiber_fn fn, void *arg)
@@ -271,40 +295,39 @@ reef_future reef_async_attr(const struct reef_fiber_attr *attr, reef_fiber_fn fn
 
 reef_future reef_async(reef_fiber_fn fn, void *arg) { return reef_async_attr(NULL, fn, arg); }
 
+size_t reef__fiber_top_bytes(void) { return reef__stack_top_bytes(sizeof(reef_fiber)); }
+
 /* ---- Inside a fiber --------------------------------------------------------------- */
 
-static reef_future wake(void *cap, reef_future resolved)
+/* reef_future_available, inlined: waits run it on every call. */
+static inline bool available(reef_future f)
 {
-    reef_fiber *f = *(reef_fiber **)cap;
-    f->wait_s = resolved._s; /* handed to the fiber, which owns it now */
-    f->wait_v = resolved._v;
-    switch_in(f);
-    return reef_done();
-}
-
-_Noreturn static void not_in_fiber(void)
-{
-    fputs("reef: waiting on a pending future outside a fiber: start the code with reef_async() "
-          "or attach a continuation instead\n",
-          stderr);
-    abort();
+    return f._s == 0 || reef__is_failed(f._s) || ((struct reef__cell *)f._s)->s != REEF__UNRESOLVED;
 }
 
 void reef_fiber_await(reef_future *fut)
 {
-    if (reef_future_available(*fut))
+    if (available(*fut))
         return;
     reef_fiber *self = current;
     if (!self)
-        not_in_fiber();
-    reef_discard(reef_then_wrapped(*fut, wake, &self, sizeof(self)));
-    switch_out(self);
-    *fut = (reef_future){self->wait_s, self->wait_v};
+        misuse("waiting on a pending future outside a fiber: start the code with reef_async() "
+               "or attach a continuation instead");
+    /* Pending: the future's producer will store the result in `wake` and
+     * queue the fiber's task. */
+    if (!reef__future_wait(*fut, &self->wake))
+        switch_away(self);
+    *fut = (reef_future){self->wake.s, self->wake.v};
 }
 
 int reef_fiber_wait(reef_future f, reef_val *out, reef_err *err)
 {
     reef_fiber_await(&f);
+    if (f._s == 0) { /* a value: what reef_future_take would do, inline */
+        if (out)
+            *out = f._v;
+        return 0;
+    }
     return reef_future_take(f, out, err);
 }
 
@@ -312,16 +335,38 @@ void reef_fiber_yield(void)
 {
     reef_fiber *self = current;
     if (!self)
+        misuse("reef_fiber_yield() called outside a fiber");
+    struct reef__reactor *r = reef__r;
+    /* (A running fiber's group is the running group; the check only keeps
+     * a broken invariant from putting it on another group's queue.) */
+    if (!may_hand_off(r) || self->wake.task.group != r->current_group) {
+        reef__schedule(&self->wake.task);
+        switch_to(self, NULL);
         return;
-    reef__schedule(&self->resume);
-    switch_out(self);
+    }
+    /* What the loop would do — queue this fiber at the back, run the task
+     * at the front — without the trip through the main context when that
+     * task is a fiber's or this fiber's own. */
+    struct reef__taskq *q = running_queue(r);
+    reef_fiber *next = take_next_fiber(r, q);
+    if (!next && q->head == q->tail) {
+        r->inline_budget = REEF__INLINE_BUDGET;
+        r->tasks_run++;
+        return; /* nothing else to run: carry on */
+    }
+    reef__taskq_push(q, &self->wake.task);
+    switch_to(self, next);
 }
 
-void reef_fiber_sleep(reef_duration d)
+int reef_fiber_sleep(reef_duration d)
 {
+    if (!current)
+        misuse("reef_fiber_sleep() called outside a fiber");
     reef_err e;
-    if (reef_fiber_wait(reef_sleep(d), NULL, &e) != 0)
+    int rc = reef_fiber_wait(reef_sleep(d), NULL, &e);
+    if (rc < 0)
         reef_err_release(e);
+    return rc;
 }
 
 bool reef_in_fiber(void) { return current != NULL; }

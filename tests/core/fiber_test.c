@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 #include <reef/app.h>
 #include <reef/fiber.h>
@@ -20,6 +23,7 @@
 #include <reef/timer.h>
 #include <reef/when.h>
 
+#include "core/fiber_stack.h"
 #include "harness/harness.h"
 
 static reef_future later(int64_t v, int ms);
@@ -92,6 +96,87 @@ FIBER_TEST(join_delivers_value_or_error)
     T_EQ(v.i, 99);
 }
 
+static reef_future quick(void *arg) { return reef_ready_i64((int64_t)(intptr_t)arg); }
+
+FIBER_TEST(start_then_join_before_or_after_the_end)
+{
+    reef_fiber *early = reef_fiber_start(NULL, quick, (void *)(intptr_t)5);
+    reef_fiber *late = reef_fiber_start(NULL, quick, (void *)(intptr_t)6);
+    T_TRUE(early && late);
+    reef_val v;
+    T_EQ(reef_fiber_wait(reef_fiber_join(early), &v, NULL), 0); /* joined while it runs */
+    T_EQ(v.i, 5);
+    reef_fiber_sleep(reef_ms(1)); /* `late` has ended by now */
+    reef_future j = reef_fiber_join(late);
+    T_TRUE(reef_future_available(j));
+    T_EQ(reef_fiber_wait(j, &v, NULL), 0);
+    T_EQ(v.i, 6);
+    /* A join future may be dropped: the stack is released all the same. */
+    reef_future_ignore(reef_fiber_join(reef_fiber_start(NULL, quick, NULL)));
+}
+
+static bool handoff_done;
+
+static reef_future set_flag(void *cap, reef_val v)
+{
+    (void)v;
+    *(bool *)cap = true;
+    return reef_done();
+}
+
+static reef_future resolver(void *arg)
+{
+    reef_promise_resolve(arg, (reef_val){.i = 41});
+    reef_fiber_yield();
+    handoff_done = true;
+    return reef_done();
+}
+
+FIBER_TEST(yield_runs_queued_tasks_first)
+{
+    reef_promise p;
+    bool ran = false;
+    reef_future f = reef_then(reef_promise_init(&p), set_flag, &ran, 0);
+    reef_promise_resolve(&p, (reef_val){.u = 0}); /* its continuation is queued */
+    reef_fiber_yield();
+#ifdef REEF_DEBUG_SCHED
+    /* The debug scheduler runs ready tasks in random order. */
+    for (int i = 0; i < 1000 && !ran; i++)
+        reef_fiber_yield();
+#endif
+    T_TRUE(ran);
+    T_EQ(reef_fiber_wait(f, NULL, NULL), 0);
+}
+
+/* One fiber resolves what another waits for: the waiter continues. */
+FIBER_TEST(a_fiber_wakes_another)
+{
+    reef_promise p;
+    reef_future f = reef_promise_init(&p);
+    handoff_done = false;
+    reef_future r = reef_async(resolver, &p);
+    reef_val v;
+    T_EQ(reef_fiber_wait(f, &v, NULL), 0);
+    T_EQ(v.i, 41);
+    T_EQ(reef_fiber_wait(r, NULL, NULL), 0);
+    T_TRUE(handoff_done);
+}
+
+static reef_future set_when_due(void *cap, reef_val v) { return set_flag(cap, v); }
+
+/* A fiber that only yields must still let the reactor poll: timers fire
+ * once the task quota is up. */
+FIBER_TEST(a_yielding_fiber_lets_timers_fire)
+{
+    bool due = false;
+    reef_future f = reef_then(reef_sleep(reef_ms(5)), set_when_due, &due, 0);
+    reef_time t0 = reef_now();
+    while (!due && reef_now() - t0 < reef_s(5))
+        reef_fiber_yield();
+    T_TRUE(due);
+    T_EQ(reef_fiber_wait(f, NULL, NULL), 0);
+}
+
 static char order[16];
 static int norder;
 
@@ -125,16 +210,42 @@ static reef_future named(void *arg)
     return reef_ready_i64(1);
 }
 
+static int64_t recurse(int depth);
+
+static reef_future deep_in_big_stack(void *arg)
+{
+    (void)arg;
+    T_STREQ(reef_fiber_name(), "0123456789012345678901234567890"); /* 31 bytes kept */
+    return reef_ready_i64(recurse(1500)); /* ~450 KiB of frames: only fits the big stack */
+}
+
 FIBER_TEST(attributes_name_and_stack_size)
 {
+    T_STREQ(reef_fiber_name(), "attributes_name_and_stack_size"); /* FIBER_TEST names it */
     struct reef_fiber_attr attr = {.stack_size = 300000, .name = "worker-7"};
     T_EQ(reef_fiber_wait(reef_async_attr(&attr, named, NULL), NULL, NULL), 0);
-    T_STREQ(reef_fiber_name(), "");
+    struct reef_fiber_attr big = {.stack_size = 1024 * 1024,
+                                  .name = "0123456789012345678901234567890123456789"};
+    reef_val v;
+    T_EQ(reef_fiber_wait(reef_async_attr(&big, deep_in_big_stack, NULL), &v, NULL), 0);
+    T_EQ(v.i, 1500);
 }
 
 /* ---- Ten thousand fibers ------------------------------------------------------ */
 
 #define MANY 10000
+
+static double resident_bytes(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return (double)resident * (double)sysconf(_SC_PAGESIZE);
+}
 
 static reef_future sleeper(void *arg)
 {
@@ -147,12 +258,15 @@ FIBER_TEST(ten_thousand_concurrent_fibers)
 {
     static reef_future fs[MANY];
     static reef_val vals[MANY];
-    struct mallinfo2 before = mallinfo2();
+    double heap0 = (double)mallinfo2().uordblks, rss0 = resident_bytes();
     for (int64_t i = 0; i < MANY; i++)
         fs[i] = reef_async(sleeper, (void *)(intptr_t)i);
-    struct mallinfo2 during = mallinfo2();
-    printf("  %d fibers: %zu bytes of heap each, plus a %u-byte stack\n", MANY,
-           (during.uordblks - before.uordblks) / MANY, REEF_FIBER_DEFAULT_STACK);
+    reef_fiber_yield(); /* every fiber has started and is asleep */
+    double heap = ((double)mallinfo2().uordblks - heap0) / MANY;
+    printf("  %d fibers asleep, each: a %u-byte stack mapping (%.0f bytes resident), of which "
+           "%zu bytes hold the fiber's state; %.0f bytes of heap (its sleep's timer)\n",
+           MANY, REEF_FIBER_DEFAULT_STACK, (resident_bytes() - rss0) / MANY,
+           reef__fiber_top_bytes(), heap);
     T_EQ(reef_fiber_wait(reef_when_all_succeed(fs, MANY, vals), NULL, NULL), 0);
     for (int64_t i = 0; i < MANY; i++)
         T_EQ(vals[i].i, i * 3);
@@ -221,10 +335,18 @@ TEST(running_off_the_stack_hits_the_guard_page)
 static reef_future rounding(void *arg)
 {
     int mode = (int)(intptr_t)arg;
+    T_EQ(fegetround(), FE_TONEAREST); /* a new fiber starts with the default */
     fesetround(mode);
+#if defined(__x86_64__)
+    unsigned mxcsr = _mm_getcsr() & ~0x3Fu; /* the control bits, not the sticky flags */
+#endif
     for (int i = 0; i < 3; i++) {
-        reef_fiber_yield();
-        T_EQ(fegetround(), mode); /* not changed by the other fiber */
+        reef_fiber_yield();            /* to the other fiber directly */
+        reef_fiber_sleep(reef_us(10)); /* through the reactor */
+        T_EQ(fegetround(), mode);      /* not changed by the other fiber */
+#if defined(__x86_64__)
+        T_UEQ(_mm_getcsr() & ~0x3Fu, mxcsr);
+#endif
     }
     return reef_done();
 }
@@ -267,6 +389,30 @@ FIBER_TEST(a_fiber_runs_in_the_group_that_started_it)
     T_EQ(reef_fiber_wait(reef_sched_group_destroy(fiber_group), NULL, NULL), 0);
 }
 
+/* Runs main_fn as an application in a child process; returns what it wrote
+ * to stderr and how it ended. */
+static void run_child_app(reef_app_main_fn main_fn, char *err, size_t err_size, int *status)
+{
+    int fds[2];
+    T_EQ(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 2);
+        reef_app *app = reef_app_create("child", NULL);
+        char *argv[] = {"child", "-c1", NULL};
+        reef_app_run(app, 2, argv, main_fn, NULL);
+        _exit(0);
+    }
+    close(fds[1]);
+    size_t got = 0;
+    ssize_t n;
+    while (got < err_size - 1 && (n = read(fds[0], err + got, err_size - 1 - got)) > 0)
+        got += (size_t)n;
+    err[got] = '\0';
+    close(fds[0]);
+    T_EQ(waitpid(pid, status, 0), pid);
+}
+
 static reef_future wait_outside(reef_app *app, void *arg)
 {
     (void)app, (void)arg;
@@ -276,24 +422,29 @@ static reef_future wait_outside(reef_app *app, void *arg)
 
 TEST(waiting_outside_a_fiber_is_reported_and_aborts)
 {
-    int fds[2];
-    T_EQ(pipe(fds), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], 2);
-        reef_app *app = reef_app_create("misuse", NULL);
-        char *argv[] = {"misuse", "-c1", NULL};
-        reef_app_run(app, 2, argv, wait_outside, NULL);
-        _exit(0);
-    }
-    close(fds[1]);
-    char buf[512] = {0};
-    T_GE(read(fds[0], buf, sizeof(buf) - 1), 10);
+    char err[4096];
     int ws;
-    T_EQ(waitpid(pid, &ws, 0), pid);
+    run_child_app(wait_outside, err, sizeof(err), &ws);
     T_TRUE(WIFSIGNALED(ws));
     T_EQ(WTERMSIG(ws), SIGABRT);
-    T_CONTAINS(buf, "waiting on a pending future outside a fiber");
+    T_CONTAINS(err, "waiting on a pending future outside a fiber");
+}
+
+static reef_future yield_outside(reef_app *app, void *arg)
+{
+    (void)app, (void)arg;
+    reef_fiber_yield();
+    return reef_done();
+}
+
+TEST(yielding_outside_a_fiber_is_reported_and_aborts)
+{
+    char err[4096];
+    int ws;
+    run_child_app(yield_outside, err, sizeof(err), &ws);
+    T_TRUE(WIFSIGNALED(ws));
+    T_EQ(WTERMSIG(ws), SIGABRT);
+    T_CONTAINS(err, "reef_fiber_yield() called outside a fiber");
 }
 
 TEST_MAIN()

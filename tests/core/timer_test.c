@@ -67,47 +67,32 @@ REACTOR_TEST(timers_fire_in_deadline_order)
 static int fired;
 static void count_fire(reef_timer *t, void *arg) { fired++; }
 
-static reef_future cancel_check(void *cap, reef_val v)
+FIBER_TEST(cancelled_timer_never_fires)
 {
-    reef_timer *t = cap;
-    T_EQ(fired, 0);
-    T_FALSE(reef_timer_armed(t));
-    T_FALSE(reef_timer_cancel(t)); /* already cancelled */
-    return reef_done();
-}
-
-REACTOR_TEST(cancelled_timer_never_fires)
-{
-    static reef_timer t;
+    reef_timer t;
     fired = 0;
     reef_timer_init(&t, REEF_CLOCK_STEADY, count_fire, NULL);
     T_FALSE(reef_timer_armed(&t));
     reef_timer_arm(&t, reef_ms(5));
     T_TRUE(reef_timer_armed(&t));
     T_TRUE(reef_timer_cancel(&t));
-    return reef_then(reef_sleep(reef_ms(20)), cancel_check, &t, 0);
-}
-
-static reef_future rearm_check(void *cap, reef_val v)
-{
-    T_EQ(fired, 1); /* only the later deadline fired */
-    return reef_done();
-}
-
-static reef_future rearm_mid(void *cap, reef_val v)
-{
+    T_EQ(reef_fiber_sleep(reef_ms(20)), 0);
     T_EQ(fired, 0);
-    return reef_then(reef_sleep(reef_ms(30)), rearm_check, NULL, 0);
+    T_FALSE(reef_timer_armed(&t));
+    T_FALSE(reef_timer_cancel(&t)); /* already cancelled */
 }
 
-REACTOR_TEST(rearming_moves_the_deadline)
+FIBER_TEST(rearming_moves_the_deadline)
 {
-    static reef_timer t;
+    reef_timer t;
     fired = 0;
     reef_timer_init(&t, REEF_CLOCK_STEADY, count_fire, NULL);
     reef_timer_arm(&t, reef_ms(5));
     reef_timer_arm(&t, reef_ms(25)); /* replaces the first deadline */
-    return reef_then(reef_sleep(reef_ms(15)), rearm_mid, NULL, 0);
+    T_EQ(reef_fiber_sleep(reef_ms(15)), 0);
+    T_EQ(fired, 0);
+    T_EQ(reef_fiber_sleep(reef_ms(30)), 0);
+    T_EQ(fired, 1); /* only the later deadline fired */
 }
 
 static void periodic_fire(reef_timer *t, void *arg)
@@ -116,20 +101,15 @@ static void periodic_fire(reef_timer *t, void *arg)
         reef_timer_cancel(t); /* a periodic timer may cancel itself */
 }
 
-static reef_future periodic_check(void *cap, reef_val v)
+FIBER_TEST(periodic_timer_repeats_until_cancelled)
 {
-    T_EQ(fired, 5);
-    T_FALSE(reef_timer_armed((reef_timer *)cap));
-    return reef_done();
-}
-
-REACTOR_TEST(periodic_timer_repeats_until_cancelled)
-{
-    static reef_timer t;
+    reef_timer t; /* on the fiber's stack: alive across the sleep */
     fired = 0;
     reef_timer_init(&t, REEF_CLOCK_STEADY, periodic_fire, NULL);
     reef_timer_arm_periodic(&t, reef_ms(2));
-    return reef_then(reef_sleep(reef_ms(60)), periodic_check, &t, 0);
+    T_EQ(reef_fiber_sleep(reef_ms(60)), 0);
+    T_EQ(fired, 5);
+    T_FALSE(reef_timer_armed(&t));
 }
 
 static reef_future many_done(void *cap, reef_val v)

@@ -74,20 +74,27 @@ void th_set_memory(uint64_t bytes);
     }                                                                                              \
     static reef_future rtest_##name(void)
 
-/* FIBER_TEST(name) { ... }   a case whose body runs in a fiber on a live
- *                             reactor: it may wait for futures in sequence
- *                             (reef_fiber_wait, reef_fiber_sleep). Include
- *                             <reef/fiber.h>. */
-#define FIBER_TEST(name)                                                                           \
-    static void ftest_##name(void);                                                                \
-    static reef_future fbody_##name(void *arg)                                                     \
+/* FIBER_TEST(name) { ... }   a case whose body runs in a fiber (named
+ *                             after the case) on a live reactor, like
+ *                             Seastar's SEASTAR_THREAD_TEST_CASE: it may
+ *                             wait for futures in sequence (reef_fiber_wait,
+ *                             reef_fiber_sleep). It passes when the body
+ *                             returns and the reactor then shuts down clean,
+ *                             as a REACTOR_TEST. Include <reef/fiber.h>. */
+#define FIBER_TEST(tname)                                                                          \
+    static void ftest_##tname(void);                                                               \
+    static reef_future fbody_##tname(void *arg)                                                    \
     {                                                                                              \
         (void)arg;                                                                                 \
-        ftest_##name();                                                                            \
+        ftest_##tname();                                                                           \
         return reef_done();                                                                        \
     }                                                                                              \
-    REACTOR_TEST(name) { return reef_async(fbody_##name, NULL); }                                  \
-    static void ftest_##name(void)
+    REACTOR_TEST(tname)                                                                            \
+    {                                                                                              \
+        struct reef_fiber_attr th_attr_ = {.name = #tname};                                        \
+        return reef_async_attr(&th_attr_, fbody_##tname, NULL);                                    \
+    }                                                                                              \
+    static void ftest_##tname(void)
 
 /* Defines main() for a test executable. */
 #define TEST_MAIN()                                                                                \

@@ -1,13 +1,25 @@
 /*
  * void reef__ctx_switch(struct reef__ctx *from, struct reef__ctx *to)
- * for arm64 (AAPCS64): saves x19-x30, d8-d15 and FPCR in a 176-byte frame
- * on the current stack, stores sp in from->sp, loads to->sp and restores.
+ * for arm64 (AAPCS64).
+ *
+ * Saves what a callee must preserve in a 176-byte frame on the stack being
+ * left, stores sp in from->sp, loads to->sp and restores the same frame
+ * (reef__ctx_init builds the same picture for a new context):
+ *
+ *   sp + 0    x19 .. x28
+ *   sp + 80   x29 (frame pointer), x30 (resume address)
+ *   sp + 96   d8 .. d15 (the low halves of v8-v15 are callee-saved)
+ *   sp + 160  FPCR, padding to keep sp 16-byte aligned
+ *
+ * FPCR holds the rounding mode, flush-to-zero and trap enables: saving it
+ * keeps one fiber's setting from leaking into another.
  */
 #if defined(__aarch64__) && !defined(REEF_FIBER_UCONTEXT)
     .text
     .globl reef__ctx_switch
     .hidden reef__ctx_switch
     .type reef__ctx_switch, %function
+    .p2align 4
 reef__ctx_switch:
     sub sp, sp, #176
     stp x19, x20, [sp, #0]
@@ -42,6 +54,10 @@ reef__ctx_switch:
     ret
     .size reef__ctx_switch, .-reef__ctx_switch
 
+/*
+ * A new context's first instructions: entry(arg), with arg in x19 and
+ * entry in x20 (placed there by reef__ctx_init). entry never returns.
+ */
     .globl reef__ctx_start
     .hidden reef__ctx_start
     .type reef__ctx_start, %function
