@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <reef/fiber.h> /* FIBER_TEST */
 #include <reef/future.h>
 
 typedef void (*th_plain_fn)(void);
@@ -80,7 +81,7 @@ void th_set_memory(uint64_t bytes);
  *                             wait for futures in sequence (reef_fiber_wait,
  *                             reef_fiber_sleep). It passes when the body
  *                             returns and the reactor then shuts down clean,
- *                             as a REACTOR_TEST. Include <reef/fiber.h>. */
+ *                             as a REACTOR_TEST. */
 #define FIBER_TEST(tname)                                                                          \
     static void ftest_##tname(void);                                                               \
     static reef_future fbody_##tname(void *arg)                                                    \
