@@ -4,9 +4,16 @@
 set -euo pipefail
 bin=$1
 area=${2:-}
-areas=(core flow fiber sched smp)
+areas=(core flow fiber sched smp net)
 [ -n "$area" ] && areas=("$area")
+here=$(dirname "$0")
 for a in "${areas[@]}"; do
+  # An area is either a script bench/AREA.sh (one that drives several
+  # programs, such as net: servers and a load generator) or a program.
+  if [ -f "$here/$a.sh" ]; then
+    bash "$here/$a.sh" "$bin"
+    continue
+  fi
   if [ ! -x "$bin/bench-$a" ]; then
     echo "no benchmark for area '$a' (expected $bin/bench-$a)" >&2
     exit 1
