@@ -27,6 +27,7 @@
 #include <reef/sharded.h>
 #include <reef/foreign.h>
 #include <reef/memory.h>
+#include <reef/buf.h>
 #include <reef/fiber.h>
 #include <reef/sockaddr.h>
 #include <reef/net.h>
