@@ -1,7 +1,8 @@
 /*
  * What the network examples share: running a per-shard service loop on
- * every shard, each shard listening on the same port (SO_REUSEPORT, the
- * kernel spreading connections between them).
+ * every shard, each shard listening on the same port. With the default
+ * options, the first shard to listen accepts every connection and hands
+ * each to the shard with the fewest open connections.
  */
 #ifndef REEF_EXAMPLES_NET_COMMON_H
 #define REEF_EXAMPLES_NET_COMMON_H
@@ -24,9 +25,8 @@ static inline reef_future net_service_loop(void *arg)
     const struct net_service *svc = arg;
     reef_sockaddr addr;
     reef_sockaddr_ipv4(NULL, svc->port, &addr);
-    struct reef_listen_options lo = {.reuse_port = true};
     reef_listener *l;
-    int rc = reef_listen(&addr, &lo, &l);
+    int rc = reef_listen(&addr, NULL, &l);
     if (rc < 0)
         return reef_fail_msg(rc, "bind: %s", reef_strerror(rc));
     for (;;) {

@@ -2,9 +2,12 @@
  * reef-echo: an echo server (RFC 862) on every shard.
  *
  *   reef-echo [--port 10007] [-c N] [--max-connections 10000]
+ *             [--spread least-loaded|by-port|reuse-port]
  *
- * Each shard listens on the port (SO_REUSEPORT: the kernel spreads
- * connections) and serves each connection in a fiber: whatever arrives is
+ * Each shard listens on the port (by default the first shard accepts and
+ * hands each connection to the shard with the fewest open ones; with
+ * reuse-port every shard has its own socket and the kernel picks) and
+ * serves each connection in a fiber: whatever arrives is
  * written back, with the write's back-pressure pacing the reads. A shard
  * serves at most --max-connections at once; further connections wait in
  * the listen queue. On SIGINT or SIGTERM the server shuts down cleanly:
@@ -16,6 +19,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <reef/reef.h>
 
@@ -36,6 +40,7 @@ struct shard {
 struct config {
     uint16_t port;
     int64_t max_connections;
+    enum reef_spread spread;
 };
 
 static struct config config;
@@ -137,7 +142,7 @@ static reef_future start_shard(void *cap)
     reef_sem_init(&me->slots, config.max_connections);
     reef_sockaddr addr;
     reef_sockaddr_ipv4(NULL, config.port, &addr);
-    struct reef_listen_options lo = {.reuse_port = true};
+    struct reef_listen_options lo = {.spread = config.spread};
     int rc = reef_listen(&addr, &lo, &me->listener);
     if (rc < 0)
         return reef_fail_msg(rc, "bind port %u: %s", config.port, reef_strerror(rc));
@@ -161,12 +166,15 @@ static reef_future stop_shard(void *cap)
 {
     (void)cap;
     me->stopping = true;
-    reef_future listener_closed = reef_listener_close(me->listener);
-    reef_discard(listener_closed);
+    /* Both must finish before the shard stops: the last listener to close
+     * on the shared address resolves once the accepting shard is done. */
+    reef_future done[2];
+    done[0] = reef_listener_close(me->listener);
     reef_sem_broken(&me->slots);
     for (struct conn *c = me->conns; c; c = c->next)
         reef_socket_shutdown_input(c->s); /* their loops see end of stream */
-    return reef_then(reef_gate_close(&me->gate), free_shard, NULL, 0);
+    done[1] = reef_gate_close(&me->gate);
+    return reef_then(reef_when_all_succeed(done, 2, NULL), free_shard, NULL, 0);
 }
 
 static reef_promise stopped;
@@ -203,6 +211,15 @@ static reef_future app_main(reef_app *app, void *arg)
     if (port < 1 || port > 65535 || config.max_connections < 1)
         return reef_fail_msg(-EINVAL, "--port must be 1..65535, --max-connections positive");
     config.port = (uint16_t)port;
+    const char *spread = reef_app_string(app, "spread");
+    if (strcmp(spread, "least-loaded") == 0)
+        config.spread = REEF_SPREAD_LEAST_LOADED;
+    else if (strcmp(spread, "by-port") == 0)
+        config.spread = REEF_SPREAD_BY_PORT;
+    else if (strcmp(spread, "reuse-port") == 0)
+        config.spread = REEF_SPREAD_REUSE_PORT;
+    else
+        return reef_fail_msg(-EINVAL, "--spread must be least-loaded, by-port or reuse-port");
     return reef_then(reef_invoke_on_all(start_shard, NULL, 0), started, NULL, 0);
 }
 
@@ -211,6 +228,8 @@ int main(int argc, char **argv)
     reef_app *app = reef_app_create("reef-echo", "An echo server (RFC 862) on every shard.");
     reef_app_add_int(app, "port", 'p', 10007, "TCP port to listen on");
     reef_app_add_int(app, "max-connections", 0, 10000, "connections served at once, per shard");
+    reef_app_add_string(app, "spread", 0, "least-loaded",
+                        "how connections reach shards: least-loaded, by-port or reuse-port");
     int status = reef_app_run(app, argc, argv, app_main, NULL);
     reef_app_destroy(app);
     return status;

@@ -22,32 +22,75 @@ REEF_BEGIN_DECLS
 typedef struct reef_listener reef_listener;
 typedef struct reef_socket reef_socket;
 
+/* How the connections arriving at one address are spread across the shards
+ * that listen on it. Each shard that wants connections calls reef_listen()
+ * with the same address and mode; a connection is then served by exactly
+ * one of them. */
+enum reef_spread {
+    /* One shard accepts (the first to listen on the address) and hands
+     * each connection to the listening shard with the fewest open accepted
+     * connections; ties go round robin. Seastar's default: it follows the
+     * real load, where the kernel's hash spreads by address alone. */
+    REEF_SPREAD_LEAST_LOADED = 0,
+    /* One shard accepts and hands each connection to shard
+     * (peer port % shard count), or the next listening shard after it.
+     * Unix-domain peers have no port: they all start from shard 0. */
+    REEF_SPREAD_BY_PORT,
+    /* One shard accepts and hands every connection to `fixed_shard`; while
+     * that shard does not listen, connections go least loaded. */
+    REEF_SPREAD_FIXED,
+    /* Every shard binds its own socket with SO_REUSEPORT and the kernel
+     * picks one by a hash of the connection's addresses: no hand-over
+     * between shards, but no regard for load either. */
+    REEF_SPREAD_REUSE_PORT,
+};
+
 struct reef_listen_options {
     /* SO_REUSEADDR, on by default: a restarted server can bind its port
      * while connections of the previous run are still in TIME_WAIT. */
     bool no_reuse_address;
-    /* SO_REUSEPORT: several sockets (one per shard) listen on the same
-     * port and the kernel spreads connections between them. */
-    bool reuse_port;
-    int backlog; /* 0: 1024 */
+    enum reef_spread spread;
+    int fixed_shard; /* REEF_SPREAD_FIXED: the shard that serves */
+    /* The kernel's queue of connections not yet accepted, and (handed-over
+     * modes) how many handed-over connections a shard keeps waiting for
+     * reef_accept before it closes new ones. 0: 1024. */
+    int backlog;
 };
 
-/* Binds and listens on `addr` (port 0 picks one; see reef_listener_address).
- * Returns 0 and the listener in *out, or a negative errno. `opts` may be
- * NULL. */
+/* Listens on `addr` (port 0 picks one; see reef_listener_address) on the
+ * calling shard. Returns 0 and the listener in *out (owned by the calling
+ * shard until reef_listener_close), or a negative errno. `opts` may be
+ * NULL (least loaded, SO_REUSEADDR, backlog 1024).
+ *
+ * In the modes other than REEF_SPREAD_REUSE_PORT, the first shard to listen
+ * on an address binds the one kernel socket and accepts for every shard
+ * that listens on the same address afterwards; those calls do not bind.
+ * With port 0, the other shards must listen on reef_listener_address() of
+ * the first one. Errors: -EADDRINUSE, -EACCES, ... from binding; -EINVAL
+ * for a fixed_shard that does not exist, or when the address is already
+ * spread by another mode; -EADDRINUSE when this shard already listens on
+ * it; -ENOMEM. */
 REEF_API int reef_listen(const reef_sockaddr *addr, const struct reef_listen_options *opts,
                          reef_listener **out);
 
 /* The address the listener is bound to. */
 REEF_API reef_sockaddr reef_listener_address(const reef_listener *l);
 
-/* Resolves with the next connection (a reef_socket *, in .p, owned by the
- * caller) and stores the peer's address in *peer (if not NULL; it must stay
- * valid until the future resolves). One accept at a time per listener. */
+/* Resolves with the next connection served by this shard (a reef_socket *,
+ * in .p, owned by the calling shard and the caller, who closes it) and
+ * stores the peer's address in *peer (if not NULL; it must stay valid until
+ * the future resolves). One accept at a time per listener: -EBUSY
+ * otherwise. Handed-over connections that arrive while no accept waits are
+ * kept, up to the backlog, for the next calls. */
 REEF_API REEF_NODISCARD reef_future reef_accept(reef_listener *l, reef_sockaddr *peer);
 
-/* Stops listening and frees the listener; a pending accept fails with
- * -ECONNABORTED first. */
+/* Stops listening on this shard and frees the listener: a pending accept
+ * fails with -ECONNABORTED first, connections kept for it are closed, and
+ * connections handed to this shard from now on are closed. The kernel
+ * socket of a handed-over mode stays open while any shard still listens
+ * (the accepting shard keeps accepting for the others even after closing
+ * its own listener); the future of the last shard to close resolves once
+ * it is closed, so the address can be bound again. */
 REEF_API REEF_NODISCARD reef_future reef_listener_close(reef_listener *l);
 
 /* Connects to `addr` (copied): resolves with a reef_socket * (in .p). TCP

@@ -20,23 +20,41 @@
 #include <sys/types.h>
 
 enum reef__io_op {
-    REEF__IO_POLL, /* one-shot readiness: events = POLLIN/POLLOUT; result = revents */
-    REEF__IO_READ, /* read(fd, buf, len) at offset (-1: current position) */
+    REEF__IO_POLL,    /* one-shot readiness: events = POLLIN/POLLOUT; result = revents */
+    REEF__IO_READ,    /* read(fd, buf, len) at offset (-1: current position) */
+    REEF__IO_WRITE,   /* write(fd, buf, len) at offset (-1: current position) */
+    REEF__IO_RECV,    /* recv(fd, buf, len, flags) on a socket */
+    REEF__IO_SEND,    /* send(fd, buf, len, flags | MSG_NOSIGNAL) on a socket */
+    REEF__IO_RECVMSG, /* recvmsg(fd, aux = struct msghdr *, flags) */
+    REEF__IO_SENDMSG, /* sendmsg(fd, aux = struct msghdr *, flags | MSG_NOSIGNAL) */
+    REEF__IO_ACCEPT,  /* accept4(fd, aux = sockaddr, &addrlen, flags); result = new fd */
+    REEF__IO_CONNECT, /* connect(fd, aux = sockaddr, addrlen); result = 0 */
+    REEF__IO_FSYNC,   /* fsync(fd), or fdatasync when flags = 1 */
 };
 
 struct reef__io;
 typedef void (*reef__io_done_fn)(struct reef__io *io, int result);
 
+/* One operation. The caller owns it and everything it points to until
+ * done() is called. */
 struct reef__io {
     reef__io_done_fn done;
     uint8_t op;
     int fd;
-    uint32_t events;
+    uint32_t events;  /* POLL: what to wait for */
+    uint32_t flags;   /* RECV/SEND/…: MSG_ flags; ACCEPT: SOCK_ flags; POLL: below */
+    uint32_t addrlen; /* ACCEPT: in/out, CONNECT: in */
     void *buf;
     uint32_t len;
     int64_t offset;
+    void *aux; /* sockaddr or msghdr, as the op says */
     struct reef__io *next; /* private to the backend */
 };
+
+/* POLL flag: the caller has just read the descriptor until it would block,
+ * so only new readiness matters (lets edge-triggered backends skip a
+ * readiness check). */
+#define REEF__POLL_DRAINED 1u
 
 struct reef__backend;
 
@@ -53,6 +71,17 @@ struct reef__backend_ops {
     /* Step 3: timeout_ns < 0 waits without limit. Returns completions
      * processed (0 on timeout or when a signal interrupted the wait). */
     int (*wait)(struct reef__backend *b, int64_t timeout_ns);
+    /* Asks for an outstanding operation to end early: it still completes
+     * exactly once through done(), with -ECANCELED unless it finished
+     * first. Unknown or finished operations are ignored. */
+    void (*cancel)(struct reef__backend *b, struct reef__io *io);
+    /* Readiness backends only (NULL otherwise): performs a socket
+     * operation at once if the descriptor may be ready. Returns its
+     * result, or -EAGAIN when it has to be submitted. Never calls done(). */
+    int (*try_now)(struct reef__backend *b, struct reef__io *io);
+    /* Must be called before fd is closed, so that state kept for it does
+     * not outlive it; no operation may be outstanding on it. */
+    void (*forget)(struct reef__backend *b, int fd);
 };
 
 extern const struct reef__backend_ops reef__backend_uring;

@@ -1,13 +1,22 @@
 /*
- * epoll backend: readiness-based. A POLL operation registers a one-shot
- * interest; READ is performed with read(2) (files and eventfds never block
- * on it) and its completion is queued so that, as with io_uring, it is
- * delivered from poll()/wait() and not from inside submit().
+ * epoll backend: readiness-based, edge-triggered.
  *
- * epoll keeps one registration per file descriptor, but a socket may wait
- * to read and to write at the same time: each descriptor has a slot with
- * one pending operation per direction, and the registration asks for the
- * union of their events.
+ * A descriptor is registered once, for input and output edges together,
+ * the first time an operation has to wait on it; it is never modified
+ * afterwards, so waiting costs no epoll_ctl per operation. For each
+ * descriptor we remember, per direction, whether the last attempt found
+ * it empty (or full): "blocked". An unblocked direction is tried at once;
+ * a blocked one waits for the next edge, which clears the flag.
+ *
+ * Socket operations (RECV, SEND, ACCEPT, …) are performed here, by the
+ * backend, when the descriptor is ready: the socket layer submits the same
+ * operation to both backends. A stream transfer that moves fewer bytes
+ * than asked proves the kernel queue empty (or full), so the direction is
+ * marked blocked without paying for a system call that would say EAGAIN.
+ *
+ * File operations (READ, WRITE, FSYNC) are performed synchronously and
+ * their completion is queued so that, as with io_uring, it is delivered
+ * from poll()/wait() and never from inside submit().
  */
 #include <errno.h>
 #include <poll.h>
@@ -15,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,11 +32,15 @@
 
 #define MAX_EVENTS 256
 
-/* What waits on one descriptor: at most one operation per direction. */
+/* What we know about one descriptor: at most one waiting op per direction. */
 struct fd_slot {
-    struct reef__io *in;  /* POLLIN / POLLPRI */
-    struct reef__io *out; /* POLLOUT */
-    bool added;           /* known to the epoll set */
+    struct reef__io *in;  /* POLLIN, RECV, RECVMSG, ACCEPT */
+    struct reef__io *out; /* POLLOUT, SEND, SENDMSG, CONNECT */
+    bool added;           /* registered with the epoll set */
+    bool in_blocked, out_blocked;
+    /* An edge reported the end of input (or an error): a short read may
+     * then have stopped at the end of stream, after which no edge comes. */
+    bool in_ended;
 };
 
 struct reef__backend {
@@ -62,6 +76,8 @@ static void destroy(struct reef__backend *b)
 
 static struct fd_slot *slot_of(struct reef__backend *b, int fd)
 {
+    if (fd < 0)
+        return NULL;
     if ((size_t)fd >= b->nslots) {
         size_t n = b->nslots ? b->nslots : 64;
         while (n <= (size_t)fd)
@@ -87,91 +103,226 @@ static void complete_later(struct reef__backend *b, struct reef__io *io, int res
     b->done_tail = io;
 }
 
-static uint32_t to_epoll(uint32_t events)
+static bool is_output(const struct reef__io *io)
 {
-    uint32_t e = 0;
-    if (events & POLLIN)
-        e |= EPOLLIN;
-    if (events & POLLOUT)
-        e |= EPOLLOUT;
-    if (events & POLLPRI)
-        e |= EPOLLPRI;
-    return e | EPOLLONESHOT;
-}
-
-static uint32_t from_epoll(uint32_t e)
-{
-    uint32_t r = 0;
-    if (e & EPOLLIN)
-        r |= POLLIN;
-    if (e & EPOLLOUT)
-        r |= POLLOUT;
-    if (e & EPOLLPRI)
-        r |= POLLPRI;
-    if (e & EPOLLERR)
-        r |= POLLERR;
-    if (e & EPOLLHUP)
-        r |= POLLHUP;
-    return r;
-}
-
-/* Asks epoll for what the slot's operations wait for (one-shot), or
- * nothing if none waits. Returns 0 or a negative errno. */
-static int rearm(struct reef__backend *b, int fd, struct fd_slot *slot)
-{
-    uint32_t want = (slot->in ? slot->in->events & (POLLIN | POLLPRI) : 0) |
-                    (slot->out ? slot->out->events & POLLOUT : 0);
-    if (!want)
-        return 0; /* the one-shot registration stays disabled */
-    struct epoll_event ev = {.events = to_epoll(want), .data.fd = fd};
-    /* One-shot registrations stay in the set, disabled: re-enable with
-     * MOD, add on first use (or after the descriptor was reused). */
-    if (slot->added && epoll_ctl(b->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)
-        return 0;
-    if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ||
-        (errno == EEXIST && epoll_ctl(b->epfd, EPOLL_CTL_MOD, fd, &ev) == 0)) {
-        slot->added = true;
-        return 0;
+    switch (io->op) {
+    case REEF__IO_POLL:
+        return io->events & POLLOUT;
+    case REEF__IO_SEND:
+    case REEF__IO_SENDMSG:
+    case REEF__IO_CONNECT:
+        return true;
+    default:
+        return false;
     }
-    return -errno;
 }
 
-static void submit_poll(struct reef__backend *b, struct reef__io *io)
+static int finish_connect(int fd)
 {
-    struct fd_slot *slot = io->fd >= 0 ? slot_of(b, io->fd) : NULL;
-    if (!slot) {
-        complete_later(b, io, io->fd < 0 ? -EBADF : -ENOMEM);
-        return;
-    }
-    struct reef__io **where = io->events & POLLOUT ? &slot->out : &slot->in;
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        return -errno;
+    return -err;
+}
+
+/* Performs a socket operation without blocking: its result, or -EAGAIN. */
+static int perform(struct reef__io *io)
+{
+    ssize_t n;
+    do {
+        switch (io->op) {
+        case REEF__IO_RECV:
+            n = recv(io->fd, io->buf, io->len, (int)io->flags | MSG_DONTWAIT);
+            break;
+        case REEF__IO_SEND:
+            n = send(io->fd, io->buf, io->len, (int)io->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+            break;
+        case REEF__IO_RECVMSG:
+            n = recvmsg(io->fd, io->aux, (int)io->flags | MSG_DONTWAIT);
+            break;
+        case REEF__IO_SENDMSG:
+            n = sendmsg(io->fd, io->aux, (int)io->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+            break;
+        case REEF__IO_ACCEPT: {
+            socklen_t len = io->addrlen;
+            n = accept4(io->fd, io->aux, io->aux ? &len : NULL, (int)io->flags);
+            io->addrlen = len;
+            break;
+        }
+        case REEF__IO_CONNECT:
+            /* events marks an attempt in progress: the edge that wakes
+             * it carries the outcome in SO_ERROR. */
+            if (io->events)
+                return finish_connect(io->fd);
+            io->events = 1;
+            n = connect(io->fd, io->aux, io->addrlen);
+            if (n < 0 && errno == EINPROGRESS)
+                return -EAGAIN;
+            break;
+        default:
+            return -EINVAL;
+        }
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+    return (int)n;
+}
+
+/* Tries io and records what the attempt taught about the direction. */
+static int attempt(struct fd_slot *slot, struct reef__io *io)
+{
+    int rc = perform(io);
+    bool *blocked = is_output(io) ? &slot->out_blocked : &slot->in_blocked;
+    /* A stream transfer stops short only when the queue ran dry (or the
+     * send buffer filled): the next edge will say when that changes. */
+    bool short_transfer = (io->op == REEF__IO_RECV && rc > 0 && (uint32_t)rc < io->len &&
+                           !slot->in_ended) ||
+                          (io->op == REEF__IO_SEND && rc >= 0 && (uint32_t)rc < io->len);
+    if (rc == -EAGAIN || short_transfer)
+        *blocked = true;
+    return rc;
+}
+
+static int try_now(struct reef__backend *b, struct reef__io *io)
+{
+    struct fd_slot *slot = slot_of(b, io->fd);
+    if (!slot)
+        return perform(io);
+    if (is_output(io) ? slot->out_blocked : slot->in_blocked)
+        return -EAGAIN;
+    return attempt(slot, io);
+}
+
+static int ensure_registered(struct reef__backend *b, int fd, struct fd_slot *slot)
+{
+    if (slot->added)
+        return 0;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.fd = fd};
+    if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 &&
+        (errno != EEXIST || epoll_ctl(b->epfd, EPOLL_CTL_MOD, fd, &ev) < 0))
+        return -errno;
+    slot->added = true;
+    return 0;
+}
+
+/* revents for a POLL op, as poll(2) would report them now. */
+static int poll_now(const struct reef__io *io)
+{
+    struct pollfd p = {.fd = io->fd, .events = (short)io->events};
+    int n = poll(&p, 1, 0);
+    return n < 0 ? -errno : n > 0 ? p.revents : 0;
+}
+
+static void park(struct reef__backend *b, struct fd_slot *slot, struct reef__io *io)
+{
+    struct reef__io **where = is_output(io) ? &slot->out : &slot->in;
     if (*where) { /* one waiter per direction */
         complete_later(b, io, -EBUSY);
         return;
     }
-    *where = io;
-    int rc = rearm(b, io->fd, slot);
+    int rc = ensure_registered(b, io->fd, slot);
     if (rc < 0) {
-        *where = NULL;
         complete_later(b, io, rc);
+        return;
     }
+    *where = io;
+}
+
+static void submit_socket_op(struct reef__backend *b, struct reef__io *io)
+{
+    struct fd_slot *slot = slot_of(b, io->fd);
+    if (!slot) {
+        complete_later(b, io, io->fd < 0 ? -EBADF : -ENOMEM);
+        return;
+    }
+    bool blocked = is_output(io) ? slot->out_blocked : slot->in_blocked;
+    if (io->op == REEF__IO_POLL) {
+        /* Edges only report changes: check the present state first,
+         * unless the caller or an earlier attempt saw it drained. */
+        int rev = blocked || (io->flags & REEF__POLL_DRAINED) ? 0 : poll_now(io);
+        if (rev != 0) {
+            complete_later(b, io, rev);
+            return;
+        }
+    } else if (!blocked) {
+        int rc = attempt(slot, io);
+        if (rc != -EAGAIN) {
+            complete_later(b, io, rc);
+            return;
+        }
+    }
+    park(b, slot, io);
+}
+
+static int perform_file_op(struct reef__io *io)
+{
+    ssize_t n;
+    switch (io->op) {
+    case REEF__IO_READ:
+        n = io->offset < 0 ? read(io->fd, io->buf, io->len)
+                           : pread(io->fd, io->buf, io->len, io->offset);
+        break;
+    case REEF__IO_WRITE:
+        n = io->offset < 0 ? write(io->fd, io->buf, io->len)
+                           : pwrite(io->fd, io->buf, io->len, io->offset);
+        break;
+    case REEF__IO_FSYNC:
+        n = io->flags ? fdatasync(io->fd) : fsync(io->fd);
+        break;
+    default:
+        return -EINVAL;
+    }
+    return n < 0 ? -errno : (int)n;
 }
 
 static void submit(struct reef__backend *b, struct reef__io *io)
 {
     switch (io->op) {
+    case REEF__IO_READ:
+    case REEF__IO_WRITE:
+    case REEF__IO_FSYNC:
+        complete_later(b, io, perform_file_op(io));
+        break;
     case REEF__IO_POLL:
-        submit_poll(b, io);
+    case REEF__IO_RECV:
+    case REEF__IO_SEND:
+    case REEF__IO_RECVMSG:
+    case REEF__IO_SENDMSG:
+    case REEF__IO_ACCEPT:
+    case REEF__IO_CONNECT:
+        submit_socket_op(b, io);
         break;
-    case REEF__IO_READ: {
-        ssize_t n = io->offset < 0 ? read(io->fd, io->buf, io->len)
-                                   : pread(io->fd, io->buf, io->len, io->offset);
-        complete_later(b, io, n < 0 ? -errno : (int)n);
-        break;
-    }
     default:
         complete_later(b, io, -EINVAL);
         break;
     }
+}
+
+static void cancel(struct reef__backend *b, struct reef__io *io)
+{
+    if (io->fd < 0 || (size_t)io->fd >= b->nslots)
+        return;
+    struct fd_slot *slot = &b->slots[io->fd];
+    struct reef__io **where = slot->in == io ? &slot->in : slot->out == io ? &slot->out : NULL;
+    if (!where)
+        return; /* not waiting: already finished, or queued to finish */
+    *where = NULL;
+    complete_later(b, io, -ECANCELED);
+}
+
+static void forget(struct reef__backend *b, int fd)
+{
+    if (fd < 0 || (size_t)fd >= b->nslots)
+        return;
+    struct fd_slot *slot = &b->slots[fd];
+    /* Closing the descriptor removes it from the epoll set; a waiter left
+     * behind is a caller's bug, but it must not wait forever. */
+    if (slot->in)
+        complete_later(b, slot->in, -EBADF);
+    if (slot->out)
+        complete_later(b, slot->out, -EBADF);
+    memset(slot, 0, sizeof(*slot));
 }
 
 static int deliver_done(struct reef__backend *b)
@@ -188,33 +339,59 @@ static int deliver_done(struct reef__backend *b)
     return n;
 }
 
-/* Hands one event to the operations it concerns; errors and hang-ups
- * concern both directions. */
+static int to_revents(uint32_t e)
+{
+    int r = 0;
+    if (e & (EPOLLIN | EPOLLRDHUP))
+        r |= POLLIN;
+    if (e & EPOLLOUT)
+        r |= POLLOUT;
+    if (e & EPOLLERR)
+        r |= POLLERR;
+    if (e & EPOLLHUP)
+        r |= POLLHUP;
+    return r;
+}
+
+/* The waiter *where, woken by edge e: true (and *res) if it is finished. */
+static bool resume(struct fd_slot *slot, struct reef__io *io, uint32_t e, int *res)
+{
+    if (io->op == REEF__IO_POLL) {
+        *res = to_revents(e) & (int)(io->events | POLLERR | POLLHUP);
+        return true;
+    }
+    *res = attempt(slot, io);
+    return *res != -EAGAIN;
+}
+
+/* Hands one edge to the waiters it concerns; errors and hang-ups concern
+ * both directions. */
 static int dispatch_one(struct reef__backend *b, int fd, uint32_t e)
 {
+    if ((size_t)fd >= b->nslots)
+        return 0;
     struct fd_slot *slot = &b->slots[fd];
-    uint32_t revents = from_epoll(e);
-    struct reef__io *in = NULL, *out = NULL;
-    if (slot->in && (revents & (POLLIN | POLLPRI | POLLERR | POLLHUP))) {
-        in = slot->in;
-        slot->in = NULL;
+    struct reef__io *ready[2];
+    int res[2], n = 0;
+    if (e & (EPOLLRDHUP | EPOLLERR | EPOLLHUP))
+        slot->in_ended = true;
+    if (e & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
+        slot->in_blocked = false;
+        if (slot->in && resume(slot, slot->in, e, &res[n])) {
+            ready[n++] = slot->in;
+            slot->in = NULL;
+        }
     }
-    if (slot->out && (revents & (POLLOUT | POLLERR | POLLHUP))) {
-        out = slot->out;
-        slot->out = NULL;
+    if (e & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
+        slot->out_blocked = false;
+        if (slot->out && resume(slot, slot->out, e, &res[n])) {
+            ready[n++] = slot->out;
+            slot->out = NULL;
+        }
     }
-    /* Whoever still waits keeps waiting. Done before the callbacks, which
-     * may submit again for this descriptor. */
-    rearm(b, fd, slot);
-    int n = 0;
-    if (in) {
-        in->done(in, (int)(revents & (in->events | POLLERR | POLLHUP)));
-        n++;
-    }
-    if (out) {
-        out->done(out, (int)(revents & (out->events | POLLERR | POLLHUP)));
-        n++;
-    }
+    /* Callbacks last: they may submit, close, or grow the slot table. */
+    for (int i = 0; i < n; i++)
+        ready[i]->done(ready[i], res[i]);
     return n;
 }
 
@@ -264,4 +441,7 @@ const struct reef__backend_ops reef__backend_epoll = {
     .submit = submit,
     .poll = poll_,
     .wait = wait_,
+    .cancel = cancel,
+    .try_now = try_now,
+    .forget = forget,
 };

@@ -10,6 +10,7 @@
 #include <liburing.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "backend/backend.h"
 
@@ -61,9 +62,8 @@ static struct io_uring_sqe *get_sqe(struct reef__backend *b)
     return sqe;
 }
 
-static void submit(struct reef__backend *b, struct reef__io *io)
+static void prep(struct io_uring_sqe *sqe, struct reef__io *io)
 {
-    struct io_uring_sqe *sqe = get_sqe(b);
     switch (io->op) {
     case REEF__IO_POLL:
         io_uring_prep_poll_add(sqe, io->fd, io->events);
@@ -71,11 +71,54 @@ static void submit(struct reef__backend *b, struct reef__io *io)
     case REEF__IO_READ:
         io_uring_prep_read(sqe, io->fd, io->buf, io->len, (uint64_t)io->offset);
         break;
+    case REEF__IO_WRITE:
+        io_uring_prep_write(sqe, io->fd, io->buf, io->len, (uint64_t)io->offset);
+        break;
+    case REEF__IO_RECV:
+        io_uring_prep_recv(sqe, io->fd, io->buf, io->len, (int)io->flags);
+        break;
+    case REEF__IO_SEND:
+        io_uring_prep_send(sqe, io->fd, io->buf, io->len, (int)io->flags | MSG_NOSIGNAL);
+        break;
+    case REEF__IO_RECVMSG:
+        io_uring_prep_recvmsg(sqe, io->fd, io->aux, io->flags);
+        break;
+    case REEF__IO_SENDMSG:
+        io_uring_prep_sendmsg(sqe, io->fd, io->aux, io->flags | MSG_NOSIGNAL);
+        break;
+    case REEF__IO_ACCEPT:
+        io_uring_prep_accept(sqe, io->fd, io->aux, (socklen_t *)&io->addrlen, (int)io->flags);
+        break;
+    case REEF__IO_CONNECT:
+        io_uring_prep_connect(sqe, io->fd, io->aux, io->addrlen);
+        break;
+    case REEF__IO_FSYNC:
+        io_uring_prep_fsync(sqe, io->fd, io->flags ? IORING_FSYNC_DATASYNC : 0);
+        break;
     default:
         io_uring_prep_nop(sqe);
         break;
     }
+}
+
+static void submit(struct reef__backend *b, struct reef__io *io)
+{
+    struct io_uring_sqe *sqe = get_sqe(b);
+    prep(sqe, io);
     io_uring_sqe_set_data(sqe, io);
+}
+
+static void cancel(struct reef__backend *b, struct reef__io *io)
+{
+    struct io_uring_sqe *sqe = get_sqe(b);
+    io_uring_prep_cancel(sqe, io, 0);
+    io_uring_sqe_set_data(sqe, NULL); /* its own completion is not reported */
+}
+
+static void forget(struct reef__backend *b, int fd)
+{
+    (void)b;
+    (void)fd; /* the ring keeps no per-descriptor state */
 }
 
 static int reap(struct reef__backend *b)
@@ -125,4 +168,7 @@ const struct reef__backend_ops reef__backend_uring = {
     .submit = submit,
     .poll = poll,
     .wait = wait,
+    .cancel = cancel,
+    .try_now = NULL,
+    .forget = forget,
 };

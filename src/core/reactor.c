@@ -45,10 +45,11 @@ _Noreturn void reef__no_reactor(const char *what)
 
 static void wake_done(struct reef__io *io, int res);
 
-static void arm_wake(struct reef__reactor *r)
+/* drained: the eventfd was just read empty, so only a new write matters. */
+static void arm_wake(struct reef__reactor *r, bool drained)
 {
     r->wake_io = (struct reef__io){.done = wake_done, .op = REEF__IO_POLL, .fd = r->wake_fd,
-                                   .events = POLLIN};
+                                   .events = POLLIN, .flags = drained ? REEF__POLL_DRAINED : 0};
     r->ops->submit(r->be, &r->wake_io);
 }
 
@@ -58,7 +59,7 @@ static void wake_done(struct reef__io *io, int res)
     uint64_t v;
     while (read(r->wake_fd, &v, sizeof(v)) > 0)
         r->wakeups++;
-    arm_wake(r);
+    arm_wake(r, true);
 }
 
 void reef__reactor_wake(struct reef__reactor *r)
@@ -70,6 +71,14 @@ void reef__reactor_wake(struct reef__reactor *r)
         ssize_t n = write(r->wake_fd, &one, sizeof(one));
         (void)n;
     }
+}
+
+void reef__fd_close(int fd)
+{
+    struct reef__reactor *r = reef__r;
+    if (r)
+        r->ops->forget(r->be, fd);
+    close(fd);
 }
 
 /* ---- Creation ------------------------------------------------------------- */
@@ -124,7 +133,7 @@ int reef__reactor_create(unsigned shard, const struct reef__reactor_config *cfg)
     r->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     int rc = r->wake_fd < 0 ? -errno : 0;
     if (rc == 0)
-        arm_wake(r);
+        arm_wake(r, false);
     if (rc == 0 && shard == 0)
         rc = reef__signals_init(r);
     if (rc == 0)

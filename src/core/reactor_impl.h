@@ -209,4 +209,8 @@ void reef__signals_fini(struct reef__reactor *r);
 /* Wakes a sleeping reactor from any thread. */
 void reef__reactor_wake(struct reef__reactor *r);
 
+/* Closes a descriptor that operations were submitted for on this shard,
+ * telling the backend to drop what it remembers about it first. */
+void reef__fd_close(int fd);
+
 #endif

@@ -22,10 +22,11 @@ struct reef__signal_slot {
 
 static void read_signals(struct reef__io *io, int res);
 
-static void arm(struct reef__reactor *r)
+/* drained: the signalfd was just read empty, so only a new signal matters. */
+static void arm(struct reef__reactor *r, bool drained)
 {
     r->sig_io = (struct reef__io){.done = read_signals, .op = REEF__IO_POLL, .fd = r->sig_fd,
-                                  .events = POLLIN};
+                                  .events = POLLIN, .flags = drained ? REEF__POLL_DRAINED : 0};
     r->ops->submit(r->be, &r->sig_io);
 }
 
@@ -47,7 +48,7 @@ static void read_signals(struct reef__io *io, int res)
         for (size_t i = 0; i < (size_t)n / sizeof(info[0]); i++)
             dispatch(r, (int)info[i].ssi_signo);
     }
-    arm(r);
+    arm(r, true);
 }
 
 int reef__signals_init(struct reef__reactor *r)
@@ -65,7 +66,7 @@ int reef__signals_init(struct reef__reactor *r)
     r->sig_fd = signalfd(-1, &r->sig_mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (r->sig_fd < 0)
         return -errno;
-    arm(r);
+    arm(r, false);
     return 0;
 }
 

@@ -1,15 +1,19 @@
 /*
  * Stream sockets on the reactor.
  *
- * Every operation first tries the system call without blocking; only when
- * the kernel says "would block" does it wait for readiness through the
- * shard's backend (a one-shot poll) and try again. A socket has one such
- * waiter per direction.
+ * Every operation is a backend operation (struct reef__io: RECV, SEND,
+ * ACCEPT, CONNECT, …). io_uring performs it in the kernel and batches the
+ * submissions of a whole loop iteration into one system call; epoll has
+ * the backend try it at once (try_now) and, if the descriptor is not
+ * ready, perform it on the next readiness edge. A socket has at most one
+ * operation outstanding per direction.
+ *
+ * Descriptors are closed with reef__fd_close, which lets the backend drop
+ * what it remembers about them before the number can be reused.
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,39 +22,73 @@
 #include <reef/net.h>
 
 #include "core/reactor_impl.h"
+#include "net/listen_group.h"
+#include "net/socket_internal.h"
 
 #define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
+
+/* The most one backend operation moves; longer writes take several. */
+#define MAX_CHUNK (1u << 30)
 
 /* One direction's outstanding operation. */
 struct waiter {
     struct reef__io io;
     reef_promise p;
     bool busy;
-    char *buf;
-    size_t len, done;
+    const char *buf; /* writes: the caller's bytes, */
+    size_t len, done; /* how many, and how many are sent */
 };
+
+struct connect_race;
 
 struct reef_socket {
     int fd;
     struct waiter rd, wr;
     bool closing;
+    bool accepted; /* counted among the shard's open accepted connections */
     reef_promise closed;
+    reef_sockaddr *connect_to;  /* while connecting */
+    struct connect_race *race;  /* while connecting with a deadline */
 };
 
-struct reef_listener {
+struct reef__listen_socket {
     int fd;
     struct waiter acc;
     reef_sockaddr addr;
     reef_sockaddr *peer_out;
+    reef_sockaddr peer; /* filled by the outstanding accept */
     bool closing;
     reef_promise closed;
 };
 
-static void arm(struct waiter *w, int fd, uint32_t events, reef__io_done_fn done)
+/* Runs w->io: returns its result when the backend could perform it at
+ * once, or -EAGAIN after submitting it (w is then busy until io.done). */
+static int start(struct waiter *w)
 {
-    w->io = (struct reef__io){.done = done, .op = REEF__IO_POLL, .fd = fd, .events = events};
     struct reef__reactor *r = reef__r;
+    if (r->ops->try_now) {
+        int rc = r->ops->try_now(r->be, &w->io);
+        if (rc != -EAGAIN)
+            return rc;
+    }
+    w->busy = true;
     r->ops->submit(r->be, &w->io);
+    return -EAGAIN;
+}
+
+static void cancel(struct waiter *w)
+{
+    if (w->busy) {
+        struct reef__reactor *r = reef__r;
+        r->ops->cancel(r->be, &w->io);
+    }
+}
+
+static reef_future settled(struct waiter *w, int rc)
+{
+    if (rc == -EAGAIN)
+        return reef_promise_init(&w->p);
+    return rc < 0 ? reef_fail_code(rc) : reef_ready_u64((uint64_t)rc);
 }
 
 static void finish(struct waiter *w, int64_t result)
@@ -71,85 +109,84 @@ static reef_socket *socket_new(int fd)
     return s;
 }
 
+static void socket_free(reef_socket *s)
+{
+    if (s->accepted)
+        reef__accepted_count_add(-1);
+    reef__fd_close(s->fd);
+    free(s->connect_to);
+    free(s);
+}
+
 static void maybe_finish_close(reef_socket *s)
 {
     if (!s->closing || s->rd.busy || s->wr.busy) return;
-    close(s->fd);
     reef_promise closed = s->closed;
-    free(s);
+    socket_free(s);
     reef_promise_resolve(&closed, (reef_val){.u = 0});
 }
 
-static void read_ready(struct reef__io *io, int res)
+static void read_done(struct reef__io *io, int res)
 {
     struct waiter *w = container_of(io, struct waiter, io);
     reef_socket *s = container_of(w, reef_socket, rd);
-    if (res < 0) {
-        finish(w, res);
-    } else {
-        ssize_t n = recv(s->fd, w->buf, w->len, MSG_DONTWAIT);
-        if (n >= 0)
-            finish(w, n);
-        else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            arm(w, s->fd, POLLIN, read_ready);
-            return;
-        } else
-            finish(w, -errno);
-    }
+    finish(w, res);
     maybe_finish_close(s);
 }
 
 reef_future reef_socket_read(reef_socket *s, void *buf, size_t len)
 {
     if (s->rd.busy || s->closing) return reef_fail_code(-EBUSY);
-    ssize_t n = recv(s->fd, buf, len, MSG_DONTWAIT);
-    if (n >= 0) return reef_ready_u64((uint64_t)n);
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return reef_fail_code(-errno);
-    s->rd.buf = buf;
-    s->rd.len = len;
-    s->rd.busy = true;
-    reef_future f = reef_promise_init(&s->rd.p);
-    arm(&s->rd, s->fd, POLLIN, read_ready);
-    return f;
+    s->rd.io = (struct reef__io){.done = read_done, .op = REEF__IO_RECV, .fd = s->fd,
+                                 .buf = buf, .len = len < MAX_CHUNK ? (uint32_t)len : MAX_CHUNK};
+    return settled(&s->rd, start(&s->rd));
 }
 
-/* Sends what it can; returns 1 when all is sent, 0 to wait, < 0 on error. */
-static int send_some(reef_socket *s, struct waiter *w)
+static void write_done(struct reef__io *io, int res);
+
+/* Sends the rest of the caller's bytes: 1 when all are sent, 0 when an
+ * operation is outstanding, < 0 on error. */
+static int send_rest(reef_socket *s)
 {
+    struct waiter *w = &s->wr;
     while (w->done < w->len) {
-        ssize_t n = send(s->fd, w->buf + w->done, w->len - w->done, MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
-        w->done += (size_t)n;
+        size_t left = w->len - w->done;
+        w->io = (struct reef__io){.done = write_done, .op = REEF__IO_SEND, .fd = s->fd,
+                                  .buf = (void *)(w->buf + w->done),
+                                  .len = left < MAX_CHUNK ? (uint32_t)left : MAX_CHUNK};
+        int rc = start(w);
+        if (rc == -EAGAIN) return 0;
+        if (rc < 0) return rc;
+        w->done += (size_t)rc;
     }
     return 1;
 }
 
-static void write_ready(struct reef__io *io, int res)
+static void write_done(struct reef__io *io, int res)
 {
     struct waiter *w = container_of(io, struct waiter, io);
     reef_socket *s = container_of(w, reef_socket, wr);
-    int rc = res < 0 ? res : send_some(s, w);
-    if (rc == 0) {
-        arm(w, s->fd, POLLOUT, write_ready);
-        return;
+    w->busy = false;
+    int rc = res;
+    if (res >= 0) {
+        w->done += (size_t)res;
+        rc = s->closing ? -EPIPE : send_rest(s);
+        if (rc == 0) return; /* the next part is on its way */
     }
-    finish(w, rc < 0 ? rc : (int64_t)w->done);
+    finish(w, rc < 0 ? rc : (int64_t)w->len);
     maybe_finish_close(s);
 }
 
 reef_future reef_socket_write(reef_socket *s, const void *buf, size_t len)
 {
     if (s->wr.busy || s->closing) return reef_fail_code(-EBUSY);
-    s->wr.buf = (char *)buf;
+    s->wr.buf = buf;
     s->wr.len = len;
     s->wr.done = 0;
-    int rc = send_some(s, &s->wr);
+    int rc = send_rest(s);
     if (rc < 0) return reef_fail_code(rc);
     if (rc > 0) return reef_ready_u64(len);
-    s->wr.busy = true;
-    reef_future f = reef_promise_init(&s->wr.p);
-    arm(&s->wr, s->fd, POLLOUT, write_ready);
-    return f;
+    return reef_promise_init(&s->wr.p);
 }
 
 int reef_socket_shutdown_output(reef_socket *s)
@@ -183,11 +220,13 @@ reef_sockaddr reef_socket_local(const reef_socket *s)
 reef_future reef_socket_close(reef_socket *s)
 {
     s->closing = true;
-    /* Wakes an outstanding read (end of stream) or write (broken pipe). */
+    /* Ends an outstanding read (end of stream) or write (broken pipe);
+     * cancelling covers what shutting down does not wake. */
     shutdown(s->fd, SHUT_RDWR);
+    cancel(&s->rd);
+    cancel(&s->wr);
     if (!s->rd.busy && !s->wr.busy) {
-        close(s->fd);
-        free(s);
+        socket_free(s);
         return reef_done();
     }
     return reef_promise_init(&s->closed);
@@ -203,22 +242,28 @@ static void tune(int fd, int family)
     }
 }
 
+struct connect_race {
+    reef_promise result;
+    reef_socket *attempt; /* until it settles */
+    bool decided;
+    reef_timer timer;
+};
+
 static void connected(struct reef__io *io, int res)
 {
     struct waiter *w = container_of(io, struct waiter, io);
     reef_socket *s = container_of(w, reef_socket, wr);
-    int err = 0;
-    socklen_t len = sizeof(err);
-    if (res < 0)
-        err = -res;
-    else if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-        err = errno;
     w->busy = false;
-    if (err) {
-        close(s->fd);
+    if (s->race) {
+        s->race->attempt = NULL; /* settled: nothing left to cancel */
+        s->race = NULL;
+    }
+    free(s->connect_to);
+    s->connect_to = NULL;
+    if (res < 0) {
         reef_promise p = w->p;
-        free(s);
-        reef_promise_fail(&p, reef_err_code(-err));
+        socket_free(s);
+        reef_promise_fail(&p, reef_err_code(res));
         return;
     }
     reef_promise_resolve(&w->p, (reef_val){.p = s});
@@ -233,22 +278,28 @@ static reef_future start_connect(const reef_sockaddr *addr, reef_socket **pendin
     if (fd < 0) return reef_fail_code(-errno);
     tune(fd, addr->u.sa.sa_family);
     reef_socket *s = socket_new(fd);
-    if (!s) {
+    if (s) s->connect_to = malloc(sizeof(*addr));
+    if (!s || !s->connect_to) {
+        free(s);
         close(fd);
         return reef_fail_code(-ENOMEM);
     }
-    if (connect(fd, &addr->u.sa, addr->len) == 0) return reef_ready_ptr(s);
-    if (errno != EINPROGRESS) {
-        int rc = -errno;
-        close(fd);
-        free(s);
+    /* The operation reads the address until it completes: keep a copy. */
+    *s->connect_to = *addr;
+    s->wr.io = (struct reef__io){.done = connected, .op = REEF__IO_CONNECT, .fd = fd,
+                                 .aux = &s->connect_to->u.sa, .addrlen = addr->len};
+    int rc = start(&s->wr);
+    if (rc == -EAGAIN) {
+        *pending = s;
+        return reef_promise_init(&s->wr.p);
+    }
+    if (rc < 0) {
+        socket_free(s);
         return reef_fail_code(rc);
     }
-    s->wr.busy = true;
-    reef_future f = reef_promise_init(&s->wr.p);
-    arm(&s->wr, fd, POLLOUT, connected);
-    *pending = s;
-    return f;
+    free(s->connect_to);
+    s->connect_to = NULL;
+    return reef_ready_ptr(s);
 }
 
 reef_future reef_connect(const reef_sockaddr *addr)
@@ -259,15 +310,18 @@ reef_future reef_connect(const reef_sockaddr *addr)
 
 /* ---- Listening -------------------------------------------------------------------- */
 
-int reef_listen(const reef_sockaddr *addr, const struct reef_listen_options *opts,
-                reef_listener **out)
+/* The public listener (reef_listen, reef_accept, ...) is in listen_group.c;
+ * these are the kernel sockets underneath it. */
+
+int reef__listen_socket_open(const reef_sockaddr *addr, const struct reef_listen_options *opts,
+                             bool reuse_port, struct reef__listen_socket **out)
 {
     int fd = socket(addr->u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -errno;
     int one = 1;
     if (!(opts && opts->no_reuse_address) && addr->u.sa.sa_family != AF_UNIX)
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (opts && opts->reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
+    if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) {
         int rc = -errno;
         close(fd);
         return rc;
@@ -278,7 +332,7 @@ int reef_listen(const reef_sockaddr *addr, const struct reef_listen_options *opt
         close(fd);
         return rc;
     }
-    reef_listener *l = calloc(1, sizeof(*l));
+    struct reef__listen_socket *l = calloc(1, sizeof(*l));
     if (!l) {
         close(fd);
         return -ENOMEM;
@@ -289,82 +343,83 @@ int reef_listen(const reef_sockaddr *addr, const struct reef_listen_options *opt
     return 0;
 }
 
-reef_sockaddr reef_listener_address(const reef_listener *l)
+reef_sockaddr reef__listen_socket_address(const struct reef__listen_socket *l)
 {
     return l->addr;
 }
 
-/* Accepts one connection: 1 done (the socket in *out), 0 to wait, < 0. */
-static int try_accept(reef_listener *l, reef_socket **out)
+/* Turns an accept result into the descriptor (>= 0) or an error. */
+static int take_accepted(struct reef__listen_socket *l, int rc)
 {
-    reef_sockaddr peer;
-    memset(&peer, 0, sizeof(peer));
-    socklen_t len = sizeof(peer.u);
-    int fd = accept4(l->fd, &peer.u.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
-        return l->closing || errno == EINVAL ? -ECONNABORTED : -errno;
-    }
-    peer.len = len;
-    tune(fd, peer.u.sa.sa_family);
-    *out = socket_new(fd);
-    if (!*out) {
-        close(fd);
-        return -ENOMEM;
-    }
-    if (l->peer_out) *l->peer_out = peer;
-    return 1;
+    if (rc < 0)
+        return l->closing || rc == -EINVAL || rc == -ECANCELED ? -ECONNABORTED : rc;
+    l->peer.len = l->acc.io.addrlen;
+    if (l->peer_out) *l->peer_out = l->peer;
+    return rc;
 }
 
-static void maybe_finish_listener_close(reef_listener *l)
+reef_socket *reef__socket_adopt(int fd, int family)
+{
+    reef_socket *s = socket_new(fd);
+    if (!s)
+        return NULL;
+    tune(fd, family);
+    s->accepted = true;
+    reef__accepted_count_add(1);
+    return s;
+}
+
+static void listener_free(struct reef__listen_socket *l)
+{
+    reef__fd_close(l->fd);
+    free(l);
+}
+
+static void maybe_finish_listener_close(struct reef__listen_socket *l)
 {
     if (!l->closing || l->acc.busy) return;
-    close(l->fd);
     reef_promise closed = l->closed;
-    free(l);
+    listener_free(l);
     reef_promise_resolve(&closed, (reef_val){.u = 0});
 }
 
-static void accept_ready(struct reef__io *io, int res)
+static void accepted(struct reef__io *io, int res)
 {
     struct waiter *w = container_of(io, struct waiter, io);
-    reef_listener *l = container_of(w, reef_listener, acc);
-    reef_socket *s = NULL;
-    int rc = res < 0 ? res : l->closing ? -ECONNABORTED : try_accept(l, &s);
-    if (rc == 0) {
-        arm(w, l->fd, POLLIN, accept_ready);
-        return;
+    struct reef__listen_socket *l = container_of(w, struct reef__listen_socket, acc);
+    if (res >= 0 && l->closing) { /* arrived as we were closing */
+        close(res);
+        res = -ECONNABORTED;
     }
+    int rc = take_accepted(l, res);
     w->busy = false;
     if (rc < 0)
         reef_promise_fail(&w->p, reef_err_code(rc));
     else
-        reef_promise_resolve(&w->p, (reef_val){.p = s});
+        reef_promise_resolve(&w->p, (reef_val){.i = rc});
     maybe_finish_listener_close(l);
 }
 
-reef_future reef_accept(reef_listener *l, reef_sockaddr *peer)
+reef_future reef__listen_socket_accept(struct reef__listen_socket *l, reef_sockaddr *peer)
 {
     if (l->acc.busy || l->closing) return reef_fail_code(-EBUSY);
     l->peer_out = peer;
-    reef_socket *s = NULL;
-    int rc = try_accept(l, &s);
-    if (rc < 0) return reef_fail_code(rc);
-    if (rc > 0) return reef_ready_ptr(s);
-    l->acc.busy = true;
-    reef_future f = reef_promise_init(&l->acc.p);
-    arm(&l->acc, l->fd, POLLIN, accept_ready);
-    return f;
+    memset(&l->peer, 0, sizeof(l->peer));
+    l->acc.io = (struct reef__io){.done = accepted, .op = REEF__IO_ACCEPT, .fd = l->fd,
+                                  .aux = &l->peer.u.sa, .addrlen = sizeof(l->peer.u),
+                                  .flags = SOCK_NONBLOCK | SOCK_CLOEXEC};
+    int rc = start(&l->acc);
+    if (rc == -EAGAIN) return reef_promise_init(&l->acc.p);
+    rc = take_accepted(l, rc);
+    return rc < 0 ? reef_fail_code(rc) : reef_ready_i64(rc);
 }
 
-reef_future reef_listener_close(reef_listener *l)
+reef_future reef__listen_socket_close(struct reef__listen_socket *l)
 {
     l->closing = true;
-    /* Linux wakes a waiting accept on a listening socket that is shut down. */
-    shutdown(l->fd, SHUT_RDWR);
+    cancel(&l->acc); /* a waiting accept fails with -ECONNABORTED */
     if (!l->acc.busy) {
-        close(l->fd);
-        free(l);
+        listener_free(l);
         return reef_done();
     }
     return reef_promise_init(&l->closed);
@@ -414,23 +469,16 @@ static reef_future drop_late(void *cap, reef_future r)
     return reef_done();
 }
 
-struct connect_race {
-    reef_promise result;
-    reef_socket *attempt; /* until it settles */
-    bool decided;
-    reef_timer timer;
-};
-
 static void connect_timed_out(reef_timer *t, void *arg)
 {
     (void)t;
     struct connect_race *cr = arg;
     cr->decided = true;
     reef_promise_fail(&cr->result, reef_err_code(REEF_ETIMEOUT));
-    /* Abandon the attempt: dissolving the association ends a connect in
-     * progress, and its completion then cleans up. */
-    struct sockaddr unspec = {.sa_family = AF_UNSPEC};
-    connect(cr->attempt->fd, &unspec, sizeof(unspec));
+    /* Abandon the attempt if it is still outstanding; its completion
+     * (-ECANCELED) then cleans up. */
+    if (cr->attempt)
+        cancel(&cr->attempt->wr);
 }
 
 static reef_future connect_settled(void *cap, reef_future r)
@@ -458,6 +506,7 @@ reef_future reef_connect_timeout(const reef_sockaddr *addr, reef_duration timeou
         return reef_fail_code(-ENOMEM);
     }
     cr->attempt = attempt;
+    attempt->race = cr;
     reef_future result = reef_promise_init(&cr->result);
     reef_timer_init(&cr->timer, REEF_CLOCK_STEADY, connect_timed_out, cr);
     reef_timer_arm(&cr->timer, timeout);
@@ -467,11 +516,18 @@ reef_future reef_connect_timeout(const reef_sockaddr *addr, reef_duration timeou
 
 /* ---- UDP --------------------------------------------------------------------------- */
 
+/* What a datagram operation reads or fills until it completes. */
+struct dgram {
+    struct msghdr msg;
+    struct iovec iov;
+    reef_sockaddr peer;
+};
+
 struct reef_udp_channel {
     int fd;
     struct waiter rx, tx;
+    struct dgram rxm, txm;
     reef_sockaddr *from;
-    const reef_sockaddr *to;
     reef_sockaddr addr;
     bool closing;
     reef_promise closed;
@@ -504,37 +560,35 @@ static void maybe_finish_udp_close(reef_udp_channel *ch)
 {
     if (!ch->closing || ch->rx.busy || ch->tx.busy)
         return;
-    close(ch->fd);
+    reef__fd_close(ch->fd);
     reef_promise closed = ch->closed;
     free(ch);
     reef_promise_resolve(&closed, (reef_val){.u = 0});
 }
 
-/* One datagram: >= 0 its length, -EAGAIN to wait, other < 0 errors. */
-static ssize_t try_receive(reef_udp_channel *ch, void *buf, size_t len, reef_sockaddr *from)
+/* Points d's message at buf; the address is d->peer. */
+static struct msghdr *dgram_prepare(struct dgram *d, void *buf, size_t len, socklen_t namelen)
 {
-    reef_sockaddr src;
-    memset(&src, 0, sizeof(src));
-    socklen_t slen = sizeof(src.u);
-    ssize_t n = recvfrom(ch->fd, buf, len, MSG_DONTWAIT, &src.u.sa, &slen);
-    if (n < 0)
-        return -errno;
-    src.len = slen;
-    if (from)
-        *from = src;
-    return n;
+    d->iov = (struct iovec){.iov_base = buf, .iov_len = len};
+    d->msg = (struct msghdr){.msg_name = &d->peer.u, .msg_namelen = namelen,
+                             .msg_iov = &d->iov, .msg_iovlen = 1};
+    return &d->msg;
 }
 
-static void udp_rx_ready(struct reef__io *io, int res)
+static void received(reef_udp_channel *ch, int rc)
+{
+    if (rc >= 0 && ch->from) {
+        *ch->from = ch->rxm.peer;
+        ch->from->len = ch->rxm.msg.msg_namelen;
+    }
+}
+
+static void udp_rx_done(struct reef__io *io, int res)
 {
     struct waiter *w = container_of(io, struct waiter, io);
     reef_udp_channel *ch = container_of(w, reef_udp_channel, rx);
-    ssize_t n = res < 0 ? res : ch->closing ? -ECANCELED : try_receive(ch, w->buf, w->len, ch->from);
-    if (n == -EAGAIN || n == -EWOULDBLOCK) {
-        arm(w, ch->fd, POLLIN, udp_rx_ready);
-        return;
-    }
-    finish(w, n);
+    received(ch, res);
+    finish(w, res);
     maybe_finish_udp_close(ch);
 }
 
@@ -542,36 +596,21 @@ reef_future reef_udp_receive(reef_udp_channel *ch, void *buf, size_t len, reef_s
 {
     if (ch->rx.busy || ch->closing)
         return reef_fail_code(-EBUSY);
-    ssize_t n = try_receive(ch, buf, len, from);
-    if (n >= 0)
-        return reef_ready_u64((uint64_t)n);
-    if (n != -EAGAIN && n != -EWOULDBLOCK)
-        return reef_fail_code((int)n);
-    ch->rx.buf = buf;
-    ch->rx.len = len;
+    memset(&ch->rxm.peer, 0, sizeof(ch->rxm.peer));
     ch->from = from;
-    ch->rx.busy = true;
-    reef_future f = reef_promise_init(&ch->rx.p);
-    arm(&ch->rx, ch->fd, POLLIN, udp_rx_ready);
-    return f;
+    ch->rx.io = (struct reef__io){.done = udp_rx_done, .op = REEF__IO_RECVMSG, .fd = ch->fd,
+                                  .aux = dgram_prepare(&ch->rxm, buf, len, sizeof(ch->rxm.peer.u))};
+    int rc = start(&ch->rx);
+    if (rc != -EAGAIN)
+        received(ch, rc);
+    return settled(&ch->rx, rc);
 }
 
-static ssize_t try_send(reef_udp_channel *ch, const void *buf, size_t len, const reef_sockaddr *to)
-{
-    ssize_t n = sendto(ch->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL, &to->u.sa, to->len);
-    return n < 0 ? -errno : n;
-}
-
-static void udp_tx_ready(struct reef__io *io, int res)
+static void udp_tx_done(struct reef__io *io, int res)
 {
     struct waiter *w = container_of(io, struct waiter, io);
     reef_udp_channel *ch = container_of(w, reef_udp_channel, tx);
-    ssize_t n = res < 0 ? res : try_send(ch, w->buf, w->len, ch->to);
-    if (n == -EAGAIN || n == -EWOULDBLOCK) {
-        arm(w, ch->fd, POLLOUT, udp_tx_ready);
-        return;
-    }
-    finish(w, n);
+    finish(w, res);
     maybe_finish_udp_close(ch);
 }
 
@@ -580,27 +619,20 @@ reef_future reef_udp_send_to(reef_udp_channel *ch, const reef_sockaddr *to, cons
 {
     if (ch->tx.busy || ch->closing)
         return reef_fail_code(-EBUSY);
-    ssize_t n = try_send(ch, buf, len, to);
-    if (n >= 0)
-        return reef_ready_u64((uint64_t)n);
-    if (n != -EAGAIN && n != -EWOULDBLOCK)
-        return reef_fail_code((int)n);
-    ch->tx.buf = (char *)buf;
-    ch->tx.len = len;
-    ch->to = to;
-    ch->tx.busy = true;
-    reef_future f = reef_promise_init(&ch->tx.p);
-    arm(&ch->tx, ch->fd, POLLOUT, udp_tx_ready);
-    return f;
+    ch->txm.peer = *to; /* the caller's copy may go before the send ends */
+    ch->tx.io = (struct reef__io){.done = udp_tx_done, .op = REEF__IO_SENDMSG, .fd = ch->fd,
+                                  .aux = dgram_prepare(&ch->txm, (void *)buf, len, to->len)};
+    return settled(&ch->tx, start(&ch->tx));
 }
 
 reef_future reef_udp_close(reef_udp_channel *ch)
 {
     ch->closing = true;
-    /* Wakes a pending receive (it then fails with -ECANCELED). */
-    shutdown(ch->fd, SHUT_RDWR);
+    /* Outstanding operations fail with -ECANCELED. */
+    cancel(&ch->rx);
+    cancel(&ch->tx);
     if (!ch->rx.busy && !ch->tx.busy) {
-        close(ch->fd);
+        reef__fd_close(ch->fd);
         free(ch);
         return reef_done();
     }
