@@ -7,7 +7,7 @@
  * Each shard listens on the port (by default the first shard accepts and
  * hands each connection to the shard with the fewest open ones; with
  * reuse-port every shard has its own socket and the kernel picks) and
- * serves each connection in a fiber: whatever arrives is
+ * serves each connection in a continuation loop: whatever arrives is
  * written back, with the write's back-pressure pacing the reads. A shard
  * serves at most --max-connections at once; further connections wait in
  * the listen queue. On SIGINT or SIGTERM the server shuts down cleanly:
@@ -23,9 +23,14 @@
 
 #include <reef/reef.h>
 
+/* Bytes read at once. Only the pages a connection touches are resident:
+ * an idle connection that echoed small messages holds one. */
+#define CONN_BUFFER 16384
+
 struct conn {
     reef_socket *s;
     struct conn *next, *prev;
+    char buf[CONN_BUFFER];
 };
 
 /* One per shard, touched only by its shard. */
@@ -67,26 +72,37 @@ static void conn_unlink(struct conn *c)
         c->next->prev = c->prev;
 }
 
-/* One connection: echo until end of stream or an error. */
-static reef_future serve(void *arg)
+/* One connection: a continuation loop (read, then write back what came)
+ * until end of stream or an error. A loop costs a few hundred bytes where
+ * a fiber would hold a stack, which matters with thousands of idle
+ * connections; the accept loop, one per shard, stays a fiber. */
+static reef_future go_on(void *cap, reef_val v)
 {
-    struct conn *c = arg;
-    char buf[16384];
-    for (;;) {
-        reef_val n;
-        reef_err e;
-        if (reef_fiber_wait(reef_socket_read(c->s, buf, sizeof(buf)), &n, &e) < 0) {
-            reef_log_debug(&echo_log, "read: %s", reef_strerror(e.code));
-            reef_err_release(e);
-            break;
-        }
-        if (n.u == 0)
-            break;
-        if (reef_fiber_wait(reef_socket_write(c->s, buf, n.u), NULL, &e) < 0) {
-            reef_log_debug(&echo_log, "write: %s", reef_strerror(e.code));
-            reef_err_release(e);
-            break;
-        }
+    (void)cap, (void)v;
+    return reef_continue();
+}
+
+static reef_future echo_back(void *cap, reef_val n)
+{
+    struct conn *c = cap;
+    if (n.u == 0)
+        return reef_stop();
+    return reef_then(reef_socket_write(c->s, c->buf, n.u), go_on, NULL, 0);
+}
+
+static reef_future echo_step(void *cap)
+{
+    struct conn *c = cap;
+    return reef_then(reef_socket_read(c->s, c->buf, CONN_BUFFER), echo_back, c, 0);
+}
+
+static reef_future served(void *cap, reef_future r)
+{
+    struct conn *c = cap;
+    reef_err e;
+    if (reef_future_take(r, NULL, &e) < 0) {
+        reef_log_debug(&echo_log, "connection: %s", reef_strerror(e.code));
+        reef_err_release(e);
     }
     conn_unlink(c);
     reef_future closed = reef_socket_close(c->s);
@@ -95,7 +111,10 @@ static reef_future serve(void *arg)
     return closed;
 }
 
-static reef_future serve_in_gate(void *arg) { return reef_async(serve, arg); }
+static reef_future serve(void *arg)
+{
+    return reef_then_wrapped(reef_repeat(echo_step, arg, 0), served, arg, 0);
+}
 
 /* The shard's accept loop, in a fiber. */
 static reef_future accept_loop(void *arg)
@@ -118,7 +137,7 @@ static reef_future accept_loop(void *arg)
             reef_fiber_sleep(reef_ms(10));
             continue;
         }
-        struct conn *c = calloc(1, sizeof(*c));
+        struct conn *c = malloc(sizeof(*c));
         if (!c) {
             reef_discard(reef_socket_close(v.p));
             reef_sem_signal(&me->slots, 1);
@@ -126,7 +145,7 @@ static reef_future accept_loop(void *arg)
         }
         c->s = v.p;
         conn_link(c);
-        reef_discard(reef_with_gate(&me->gate, serve_in_gate, c, 0));
+        reef_discard(reef_with_gate(&me->gate, serve, c, 0));
     }
 }
 
