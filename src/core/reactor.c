@@ -22,6 +22,7 @@
 #include "core/cell.h"
 #include "core/memory.h"
 #include "core/reactor_impl.h"
+#include "fs/blocking.h"
 #include "util/log_internal.h"
 
 static inline void reef__cpu_relax(void)
@@ -159,6 +160,7 @@ unsigned reef__reactor_destroy(void)
     reef__preempt_fini(r);
     reef__signals_fini(r);
     r->ops->destroy(r->be);
+    reef__blocking_fini();
     if (r->wake_fd >= 0)
         close(r->wake_fd);
     reef__timers_fini(r);
