@@ -29,6 +29,7 @@
 #include <reef/memory.h>
 #include <reef/buf.h>
 #include <reef/fiber.h>
+#include <reef/file.h>
 #include <reef/sockaddr.h>
 #include <reef/net.h>
 #include <reef/stream.h>

@@ -16,6 +16,7 @@
 #ifndef REEF_BACKEND_H
 #define REEF_BACKEND_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -82,6 +83,10 @@ struct reef__backend_ops {
     /* Must be called before fd is closed, so that state kept for it does
      * not outlive it; no operation may be outstanding on it. */
     void (*forget)(struct reef__backend *b, int fd);
+    /* READ, WRITE and FSYNC never block the shard, whatever the file. When
+     * false, only READ and WRITE at an offset on O_DIRECT files do (the
+     * file layer sends the rest to the shard's helper thread). */
+    bool async_buffered_files;
 };
 
 extern const struct reef__backend_ops reef__backend_uring;

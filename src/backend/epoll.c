@@ -14,9 +14,12 @@
  * than asked proves the kernel queue empty (or full), so the direction is
  * marked blocked without paying for a system call that would say EAGAIN.
  *
- * File operations (READ, WRITE, FSYNC) are performed synchronously and
- * their completion is queued so that, as with io_uring, it is delivered
- * from poll()/wait() and never from inside submit().
+ * File reads and writes at an offset go to Linux native AIO (aio.c), whose
+ * completion eventfd sits in the epoll set like any descriptor; the file
+ * layer sends only O_DIRECT files this way. Other file operations (FSYNC,
+ * reads at the current position) are performed synchronously and their
+ * completion is queued so that, as with io_uring, it is delivered from
+ * poll()/wait() and never from inside submit().
  */
 #include <errno.h>
 #include <poll.h>
@@ -28,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backend/aio.h"
 #include "backend/backend.h"
 
 #define MAX_EVENTS 256
@@ -49,6 +53,8 @@ struct reef__backend {
     struct reef__io *done_head, *done_tail; /* completed, not yet delivered */
     struct fd_slot *slots;                  /* by descriptor */
     size_t nslots;
+    struct reef__aio *aio; /* created with the first file read or write */
+    int aio_fd;            /* its eventfd, in the epoll set; -1 before */
     struct epoll_event events[MAX_EVENTS];
 };
 
@@ -57,6 +63,7 @@ static int create(struct reef__backend **out)
     struct reef__backend *b = calloc(1, sizeof(*b));
     if (!b)
         return -ENOMEM;
+    b->aio_fd = -1;
     b->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (b->epfd < 0) {
         int rc = -errno;
@@ -70,6 +77,7 @@ static int create(struct reef__backend **out)
 static void destroy(struct reef__backend *b)
 {
     close(b->epfd);
+    reef__aio_destroy(b->aio);
     free(b->slots);
     free(b);
 }
@@ -276,11 +284,38 @@ static int perform_file_op(struct reef__io *io)
     return n < 0 ? -errno : (int)n;
 }
 
+/* The AIO context, made and watched on first use. */
+static int aio_ready(struct reef__backend *b)
+{
+    if (b->aio)
+        return 0;
+    int rc = reef__aio_create(&b->aio);
+    if (rc < 0)
+        return rc;
+    int fd = reef__aio_event_fd(b->aio);
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.fd = fd};
+    if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        rc = -errno;
+        reef__aio_destroy(b->aio);
+        b->aio = NULL;
+        return rc;
+    }
+    b->aio_fd = fd;
+    return 0;
+}
+
 static void submit(struct reef__backend *b, struct reef__io *io)
 {
     switch (io->op) {
     case REEF__IO_READ:
-    case REEF__IO_WRITE:
+    case REEF__IO_WRITE: {
+        int rc = io->offset >= 0 ? aio_ready(b) : -ESPIPE;
+        if (rc == 0)
+            reef__aio_queue(b->aio, io);
+        else
+            complete_later(b, io, perform_file_op(io));
+        break;
+    }
     case REEF__IO_FSYNC:
         complete_later(b, io, perform_file_op(io));
         break;
@@ -368,6 +403,8 @@ static bool resume(struct fd_slot *slot, struct reef__io *io, uint32_t e, int *r
  * both directions. */
 static int dispatch_one(struct reef__backend *b, int fd, uint32_t e)
 {
+    if (fd == b->aio_fd)
+        return reef__aio_reap(b->aio);
     if ((size_t)fd >= b->nslots)
         return 0;
     struct fd_slot *slot = &b->slots[fd];
@@ -405,13 +442,18 @@ static int dispatch(struct reef__backend *b, int count)
 
 static int poll_(struct reef__backend *b)
 {
-    int n = deliver_done(b);
+    int n = deliver_done(b) + (b->aio ? reef__aio_flush(b->aio) : 0);
     int count = epoll_wait(b->epfd, b->events, MAX_EVENTS, 0);
     return n + (count > 0 ? dispatch(b, count) : 0);
 }
 
 static int wait_(struct reef__backend *b, int64_t timeout_ns)
 {
+    if (b->aio) {
+        int failed = reef__aio_flush(b->aio); /* queued reads and writes go before we sleep */
+        if (failed)
+            return failed;
+    }
     if (b->done_head)
         return deliver_done(b);
     struct timespec ts, *tsp = NULL;
@@ -444,4 +486,5 @@ const struct reef__backend_ops reef__backend_epoll = {
     .cancel = cancel,
     .try_now = try_now,
     .forget = forget,
+    .async_buffered_files = false,
 };

@@ -175,4 +175,5 @@ const struct reef__backend_ops reef__backend_uring = {
     .cancel = cancel,
     .try_now = NULL,
     .forget = forget,
+    .async_buffered_files = true,
 };

@@ -1,0 +1,33 @@
+/*
+ * Linux native AIO (io_submit) for the epoll backend: asynchronous reads
+ * and writes of files opened with O_DIRECT, which epoll cannot wait for.
+ * Completions are signalled on an eventfd that the epoll backend watches.
+ * (On a file without O_DIRECT the kernel would perform the "asynchronous"
+ * call synchronously inside io_submit, so the file layer sends those to
+ * the shard's helper thread instead.)
+ */
+#ifndef REEF_BACKEND_AIO_H
+#define REEF_BACKEND_AIO_H
+
+#include "backend/backend.h"
+
+struct reef__aio;
+
+/* 0 and *out, or a negative errno (-ENOSYS: no AIO in this kernel). */
+int reef__aio_create(struct reef__aio **out);
+/* Outstanding operations are abandoned (the shard is going away). */
+void reef__aio_destroy(struct reef__aio *a);
+/* The eventfd that becomes readable when operations complete. */
+int reef__aio_event_fd(const struct reef__aio *a);
+/* Queues a READ or WRITE (offset >= 0); it is handed to the kernel, with
+ * the others queued, by the next reef__aio_flush. */
+void reef__aio_queue(struct reef__aio *a, struct reef__io *io);
+/* Submits what is queued (as many as the context has room for); an
+ * operation the kernel refuses completes with its error. Returns the
+ * number completed that way. */
+int reef__aio_flush(struct reef__aio *a);
+/* After the eventfd fired: completes every finished operation through
+ * io->done; returns how many. */
+int reef__aio_reap(struct reef__aio *a);
+
+#endif

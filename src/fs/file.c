@@ -1,0 +1,465 @@
+/*
+ * Files (include/reef/file.h).
+ *
+ * Where each operation runs:
+ *
+ *   operation             io_uring backend      epoll backend
+ *   read, write           the ring              direct file: Linux AIO
+ *                                               buffered file: helper thread
+ *   flush (fdatasync)     the ring              helper thread
+ *   open, stat, truncate, allocate, discard, close: the helper thread
+ *
+ * A file counts its references and its operations in flight; the
+ * descriptor is closed when both reach zero, so an operation never runs on
+ * a descriptor number that was closed (and perhaps reused) under it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <reef/file.h>
+#include <reef/log.h>
+
+#include "backend/backend.h"
+#include "core/reactor_impl.h"
+#include "fs/blocking.h"
+
+/* One request's limit: lengths travel to the kernel as 32-bit counts. */
+#define MAX_REQUEST (1u << 30)
+
+/* Where the filesystem does not tell: the page size, which every block
+ * device's logical block size divides. */
+#define DEFAULT_ALIGNMENT 4096
+
+static REEF_LOGGER_DEFINE(fs_log, "fs")
+
+/* A close waiting for the descriptor to go. */
+struct closer {
+    struct closer *next;
+    reef_promise done;
+};
+
+struct reef_file {
+    int fd;
+    bool direct;
+    size_t align;    /* 1 when buffered */
+    unsigned refs;   /* references held by callers */
+    unsigned flying; /* operations in flight */
+    struct closer *closers;
+};
+
+/* ---- Opening -------------------------------------------------------------------- */
+
+struct open_req {
+    char *path;
+    int flags;
+    bool want_direct;
+    /* Results, written by the helper thread. */
+    bool direct;
+    size_t align;
+};
+
+/* The alignment direct I/O on fd needs, or 0 when the file gains nothing
+ * from it. Kernels from 6.1 report the alignment; a filesystem that keeps
+ * files in memory (tmpfs accepts O_DIRECT since 6.6) reports none, and
+ * there the page cache is the storage, so the file stays buffered. */
+static size_t direct_alignment(int fd)
+{
+    struct statx sx;
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 && (sx.stx_mask & STATX_DIOALIGN) &&
+        sx.stx_dio_offset_align > 0) {
+        size_t a = sx.stx_dio_offset_align;
+        return sx.stx_dio_mem_align > a ? sx.stx_dio_mem_align : a;
+    }
+    struct statfs fs;
+    if (fstatfs(fd, &fs) == 0 && (fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC))
+        return 0;
+    return DEFAULT_ALIGNMENT; /* an older kernel: assume the page size */
+}
+
+static int64_t do_open(void *arg)
+{
+    struct open_req *q = arg;
+    q->direct = false;
+    q->align = 1;
+    if (q->want_direct) {
+        int fd = open(q->path, q->flags | O_DIRECT, 0644);
+        if (fd >= 0) {
+            size_t a = direct_alignment(fd);
+            if (a) {
+                q->direct = true;
+                q->align = a;
+                return fd;
+            }
+            if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT) == 0)
+                return fd;
+            close(fd);
+        } else if (errno != EINVAL) {
+            return -errno; /* EINVAL: a filesystem that refuses O_DIRECT */
+        }
+    }
+    int fd = open(q->path, q->flags, 0644);
+    return fd < 0 ? -errno : fd;
+}
+
+static reef_future opened(void *cap, reef_future r)
+{
+    struct open_req *q = *(struct open_req **)cap;
+    reef_val v;
+    reef_err e;
+    int rc = reef_future_take(r, &v, &e);
+    if (rc < 0) {
+        reef_future f = reef_fail_msg(rc, "open %s: %s", q->path, reef_strerror(rc));
+        reef_err_release(e);
+        free(q->path);
+        free(q);
+        return f;
+    }
+    reef_file *f = calloc(1, sizeof(*f));
+    if (!f) {
+        close((int)v.i);
+        free(q->path);
+        free(q);
+        return reef_fail_code(-ENOMEM);
+    }
+    *f = (reef_file){.fd = (int)v.i, .direct = q->direct, .align = q->align, .refs = 1};
+    if (q->want_direct && !q->direct)
+        reef_log_info(&fs_log, "%s: the filesystem has no direct I/O; buffered", q->path);
+    free(q->path);
+    free(q);
+    return reef_ready_ptr(f);
+}
+
+reef_future reef_file_open(const char *path, unsigned flags)
+{
+    if (!path || !(flags & (REEF_FILE_READ | REEF_FILE_WRITE)))
+        return reef_fail_code(-EINVAL);
+    int oflags = O_CLOEXEC;
+    if ((flags & REEF_FILE_READ) && (flags & REEF_FILE_WRITE))
+        oflags |= O_RDWR;
+    else
+        oflags |= flags & REEF_FILE_WRITE ? O_WRONLY : O_RDONLY;
+    if (flags & REEF_FILE_CREATE)
+        oflags |= O_CREAT;
+    if (flags & REEF_FILE_EXCLUSIVE)
+        oflags |= O_EXCL;
+    if (flags & REEF_FILE_TRUNCATE)
+        oflags |= O_TRUNC;
+    struct open_req *q = calloc(1, sizeof(*q));
+    char *copy = strdup(path);
+    if (!q || !copy) {
+        free(q);
+        free(copy);
+        return reef_fail_code(-ENOMEM);
+    }
+    *q = (struct open_req){.path = copy, .flags = oflags, .want_direct = !(flags & REEF_FILE_BUFFERED)};
+    return reef_then_wrapped(reef__blocking(do_open, q), opened, &q, sizeof(q));
+}
+
+bool reef_file_is_direct(const reef_file *f) { return f->direct; }
+
+size_t reef_file_alignment(const reef_file *f) { return f->align; }
+
+static size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+int reef_file_alloc_buf(const reef_file *f, size_t n, reef_buf *out)
+{
+    size_t a = f->align < 16 ? 16 : f->align;
+    return reef_buf_alloc_aligned(a, align_up(n, a), out);
+}
+
+reef_file *reef_file_share(reef_file *f)
+{
+    f->refs++;
+    return f;
+}
+
+/* ---- Closing ---------------------------------------------------------------------- */
+
+static int64_t do_close(void *arg)
+{
+    reef_file *f = arg;
+    return close(f->fd) < 0 ? -errno : 0;
+}
+
+static reef_future closed(void *cap, reef_future r)
+{
+    reef_file *f = *(reef_file **)cap;
+    reef_err e;
+    int rc = reef_future_take(r, NULL, &e);
+    if (rc < 0)
+        reef_err_release(e);
+    for (struct closer *c = f->closers, *next; c; c = next) {
+        next = c->next;
+        if (rc < 0)
+            reef_promise_fail(&c->done, reef_err_code(rc));
+        else
+            reef_promise_resolve(&c->done, (reef_val){0});
+        free(c);
+    }
+    free(f);
+    return reef_done();
+}
+
+/* Closes the descriptor once nobody holds or uses it. */
+static void maybe_close(reef_file *f)
+{
+    if (f->refs || f->flying)
+        return;
+    f->flying = 1; /* the close itself: no second one starts */
+    reef_discard(reef_then_wrapped(reef__blocking(do_close, f), closed, &f, sizeof(f)));
+}
+
+reef_future reef_file_close(reef_file *f)
+{
+    struct closer *c = malloc(sizeof(*c));
+    reef_future done = c ? reef_promise_init(&c->done) : reef_fail_code(-ENOMEM);
+    if (c) {
+        c->next = f->closers;
+        f->closers = c;
+    }
+    f->refs--;
+    maybe_close(f);
+    return done;
+}
+
+/* ---- Operations --------------------------------------------------------------------- */
+
+enum op_kind { OP_READ, OP_WRITE, OP_FLUSH, OP_STAT, OP_TRUNCATE, OP_ALLOCATE, OP_DISCARD };
+
+struct file_op {
+    struct reef__io io; /* backend operations */
+    reef_promise done;
+    reef_file *f;
+    enum op_kind kind;
+    void *buf;
+    uint64_t offset, n;
+};
+
+static int64_t run_blocking(void *arg)
+{
+    struct file_op *op = arg;
+    int fd = op->f->fd;
+    ssize_t rc;
+    switch (op->kind) {
+    case OP_READ:
+        rc = pread(fd, op->buf, op->n, (off_t)op->offset);
+        break;
+    case OP_WRITE:
+        rc = pwrite(fd, op->buf, op->n, (off_t)op->offset);
+        break;
+    case OP_FLUSH:
+        rc = fdatasync(fd);
+        break;
+    case OP_STAT:
+        rc = fstat(fd, op->buf);
+        break;
+    case OP_TRUNCATE:
+        rc = ftruncate(fd, (off_t)op->offset);
+        break;
+    case OP_ALLOCATE:
+        rc = fallocate(fd, 0, (off_t)op->offset, (off_t)op->n);
+        break;
+    case OP_DISCARD:
+        rc = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)op->offset,
+                       (off_t)op->n);
+        break;
+    default:
+        return -EINVAL;
+    }
+    return rc < 0 ? -errno : rc;
+}
+
+static void op_finish(struct file_op *op, int64_t res)
+{
+    reef_file *f = op->f;
+    if (res < 0)
+        reef_promise_fail(&op->done, reef_err_code((int)res));
+    else
+        reef_promise_resolve(&op->done, (reef_val){.i = res});
+    free(op);
+    f->flying--;
+    maybe_close(f);
+}
+
+static void backend_done(struct reef__io *io, int res)
+{
+    op_finish((struct file_op *)io, res);
+}
+
+static reef_future blocking_done(void *cap, reef_future r)
+{
+    struct file_op *op = *(struct file_op **)cap;
+    reef_val v;
+    reef_err e;
+    int rc = reef_future_take(r, &v, &e);
+    if (rc < 0)
+        reef_err_release(e);
+    op_finish(op, rc < 0 ? rc : v.i);
+    return reef_done();
+}
+
+/* The backend runs it without blocking the shard. */
+static bool runs_on_backend(const reef_file *f, enum op_kind kind)
+{
+    const struct reef__backend_ops *ops = reef__r->ops;
+    if (kind == OP_READ || kind == OP_WRITE)
+        return f->direct || ops->async_buffered_files;
+    return kind == OP_FLUSH && ops->async_buffered_files;
+}
+
+static reef_future start(reef_file *f, enum op_kind kind, void *buf, uint64_t offset, uint64_t n)
+{
+    struct file_op *op = calloc(1, sizeof(*op));
+    if (!op)
+        return reef_fail_code(-ENOMEM);
+    *op = (struct file_op){.f = f, .kind = kind, .buf = buf, .offset = offset, .n = n};
+    reef_future done = reef_promise_init(&op->done);
+    f->flying++;
+    if (runs_on_backend(f, kind)) {
+        static const uint8_t backend_op[] = {[OP_READ] = REEF__IO_READ,
+                                             [OP_WRITE] = REEF__IO_WRITE,
+                                             [OP_FLUSH] = REEF__IO_FSYNC};
+        op->io = (struct reef__io){.done = backend_done, .op = backend_op[kind], .fd = f->fd,
+                                   .buf = buf, .len = (uint32_t)n, .offset = (int64_t)offset,
+                                   .flags = kind == OP_FLUSH ? 1u : 0u};
+        reef__r->ops->submit(reef__r->be, &op->io);
+    } else {
+        reef_discard(reef_then_wrapped(reef__blocking(run_blocking, op), blocking_done, &op,
+                                       sizeof(op)));
+    }
+    return done;
+}
+
+/* Direct I/O's rules, checked before the kernel sees the request. */
+static reef_future check_transfer(const reef_file *f, const char *what, uint64_t offset,
+                                  const void *mem, size_t n)
+{
+    if (n > MAX_REQUEST)
+        return reef_fail_msg(-EINVAL, "%s: %zu bytes is more than one request carries (%u)", what,
+                             n, MAX_REQUEST);
+    size_t a = f->align;
+    if (offset % a || n % a || (uintptr_t)mem % a)
+        return reef_fail_msg(-EINVAL,
+                             "%s: offset %llu, length %zu and memory %p must be multiples of %zu "
+                             "on a direct file",
+                             what, (unsigned long long)offset, n, mem, a);
+    return reef_done();
+}
+
+reef_future reef_file_dma_read(reef_file *f, uint64_t offset, void *dst, size_t n)
+{
+    reef_future bad = check_transfer(f, "dma_read", offset, dst, n);
+    if (reef_future_failed(bad))
+        return bad;
+    reef_future_ignore(bad);
+    return start(f, OP_READ, dst, offset, n);
+}
+
+reef_future reef_file_dma_write(reef_file *f, uint64_t offset, const void *src, size_t n)
+{
+    reef_future bad = check_transfer(f, "dma_write", offset, src, n);
+    if (reef_future_failed(bad))
+        return bad;
+    reef_future_ignore(bad);
+    return start(f, OP_WRITE, (void *)src, offset, n);
+}
+
+/* read_bulk: the aligned read covers [start, ...); the caller wants the
+ * part from `skip` on, at most `want` bytes. */
+struct bulk {
+    reef_buf b;
+    reef_buf *out;
+    size_t skip, want;
+};
+
+static reef_future bulk_read(void *cap, reef_future r)
+{
+    struct bulk *k = *(struct bulk **)cap;
+    reef_val v;
+    reef_err e;
+    int rc = reef_future_take(r, &v, &e);
+    reef_future result;
+    if (rc < 0) {
+        result = reef_fail_code(rc);
+        reef_err_release(e);
+    } else {
+        size_t got = v.u > k->skip ? v.u - k->skip : 0;
+        size_t n = got < k->want ? got : k->want;
+        *k->out = reef_buf_share(k->b, k->skip, n);
+        result = reef_ready_u64(n);
+    }
+    reef_buf_release(&k->b);
+    free(k);
+    return result;
+}
+
+reef_future reef_file_read_bulk(reef_file *f, uint64_t offset, size_t n, reef_buf *out)
+{
+    *out = (reef_buf){0};
+    size_t a = f->align;
+    uint64_t first = offset / a * a;
+    size_t skip = (size_t)(offset - first);
+    size_t len = align_up(skip + n, a);
+    if (len > MAX_REQUEST)
+        return reef_fail_msg(-EINVAL, "read_bulk: %zu bytes is more than one request carries", n);
+    struct bulk *k = calloc(1, sizeof(*k));
+    if (!k)
+        return reef_fail_code(-ENOMEM);
+    if (reef_file_alloc_buf(f, len, &k->b) < 0) {
+        free(k);
+        return reef_fail_code(-ENOMEM);
+    }
+    k->out = out;
+    k->skip = skip;
+    k->want = n;
+    return reef_then_wrapped(start(f, OP_READ, reef_buf_data(k->b), first, len), bulk_read, &k,
+                             sizeof(k));
+}
+
+/* ---- Metadata ------------------------------------------------------------------------ */
+
+static reef_future size_of(void *cap, reef_future r)
+{
+    struct stat *st = *(struct stat **)cap;
+    reef_err e;
+    int rc = reef_future_take(r, NULL, &e);
+    reef_future result = rc < 0 ? reef_fail_code(rc) : reef_ready_u64((uint64_t)st->st_size);
+    if (rc < 0)
+        reef_err_release(e);
+    free(st);
+    return result;
+}
+
+reef_future reef_file_size(reef_file *f)
+{
+    struct stat *st = malloc(sizeof(*st));
+    if (!st)
+        return reef_fail_code(-ENOMEM);
+    return reef_then_wrapped(start(f, OP_STAT, st, 0, 0), size_of, &st, sizeof(st));
+}
+
+reef_future reef_file_stat(reef_file *f, struct stat *out) { return start(f, OP_STAT, out, 0, 0); }
+
+reef_future reef_file_truncate(reef_file *f, uint64_t length)
+{
+    return start(f, OP_TRUNCATE, NULL, length, 0);
+}
+
+reef_future reef_file_allocate(reef_file *f, uint64_t offset, uint64_t n)
+{
+    return start(f, OP_ALLOCATE, NULL, offset, n);
+}
+
+reef_future reef_file_discard(reef_file *f, uint64_t offset, uint64_t n)
+{
+    return start(f, OP_DISCARD, NULL, offset, n);
+}
+
+reef_future reef_file_flush(reef_file *f) { return start(f, OP_FLUSH, NULL, 0, 0); }
