@@ -23,6 +23,7 @@
 #include "core/memory.h"
 #include "core/reactor_impl.h"
 #include "fs/blocking.h"
+#include "fs/io_queue.h"
 #include "util/log_internal.h"
 
 static inline void reef__cpu_relax(void)
@@ -161,6 +162,7 @@ unsigned reef__reactor_destroy(void)
     reef__signals_fini(r);
     r->ops->destroy(r->be);
     reef__blocking_fini();
+    reef__io_queue_fini();
     if (r->wake_fd >= 0)
         close(r->wake_fd);
     reef__timers_fini(r);

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
@@ -29,6 +30,7 @@
 #include "backend/backend.h"
 #include "core/reactor_impl.h"
 #include "fs/blocking.h"
+#include "fs/io_queue.h"
 
 /* One request's limit: lengths travel to the kernel as 32-bit counts. */
 #define MAX_REQUEST (1u << 30)
@@ -235,6 +237,7 @@ enum op_kind { OP_READ, OP_WRITE, OP_FLUSH, OP_STAT, OP_TRUNCATE, OP_ALLOCATE, O
 
 struct file_op {
     struct reef__io io; /* backend operations */
+    struct reef__io_req req; /* reads and writes: their place in the disk queue */
     reef_promise done;
     reef_file *f;
     enum op_kind kind;
@@ -276,9 +279,13 @@ static int64_t run_blocking(void *arg)
     return rc < 0 ? -errno : rc;
 }
 
+static bool queued_kind(enum op_kind kind) { return kind == OP_READ || kind == OP_WRITE; }
+
 static void op_finish(struct file_op *op, int64_t res)
 {
     reef_file *f = op->f;
+    if (queued_kind(op->kind))
+        reef__io_queue_done(&op->req);
     if (res < 0)
         reef_promise_fail(&op->done, reef_err_code((int)res));
     else
@@ -314,14 +321,13 @@ static bool runs_on_backend(const reef_file *f, enum op_kind kind)
     return kind == OP_FLUSH && ops->async_buffered_files;
 }
 
-static reef_future start(reef_file *f, enum op_kind kind, void *buf, uint64_t offset, uint64_t n)
+/* Hands op to the backend or the helper thread. */
+static void launch(struct file_op *op)
 {
-    struct file_op *op = calloc(1, sizeof(*op));
-    if (!op)
-        return reef_fail_code(-ENOMEM);
-    *op = (struct file_op){.f = f, .kind = kind, .buf = buf, .offset = offset, .n = n};
-    reef_future done = reef_promise_init(&op->done);
-    f->flying++;
+    reef_file *f = op->f;
+    enum op_kind kind = op->kind;
+    void *buf = op->buf;
+    uint64_t offset = op->offset, n = op->n;
     if (runs_on_backend(f, kind)) {
         static const uint8_t backend_op[] = {[OP_READ] = REEF__IO_READ,
                                              [OP_WRITE] = REEF__IO_WRITE,
@@ -333,6 +339,28 @@ static reef_future start(reef_file *f, enum op_kind kind, void *buf, uint64_t of
     } else {
         reef_discard(reef_then_wrapped(reef__blocking(run_blocking, op), blocking_done, &op,
                                        sizeof(op)));
+    }
+}
+
+static void launch_queued(struct reef__io_req *req)
+{
+    launch((struct file_op *)((char *)req - offsetof(struct file_op, req)));
+}
+
+static reef_future start(reef_file *f, enum op_kind kind, void *buf, uint64_t offset, uint64_t n)
+{
+    struct file_op *op = calloc(1, sizeof(*op));
+    if (!op)
+        return reef_fail_code(-ENOMEM);
+    *op = (struct file_op){.f = f, .kind = kind, .buf = buf, .offset = offset, .n = n};
+    reef_future done = reef_promise_init(&op->done);
+    f->flying++;
+    if (queued_kind(kind)) {
+        /* Reads and writes wait their class's turn in the disk queue. */
+        op->req = (struct reef__io_req){.dispatch = launch_queued, .bytes = n};
+        reef__io_queue_submit(&op->req);
+    } else {
+        launch(op);
     }
     return done;
 }

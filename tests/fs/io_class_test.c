@@ -1,0 +1,157 @@
+/*
+ * Disk I/O classes (src/fs/io_queue.c) on both backends: two scheduling
+ * groups keeping the disk queue full share it by their disk shares.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <reef/fiber.h>
+#include <reef/file.h>
+#include <reef/io_class.h>
+#include <reef/sched_group.h>
+
+#include "harness/harness.h"
+
+#define READERS 8
+#define BLOCK (64 * 1024)
+#define FILE_BLOCKS 128
+
+struct readers {
+    reef_file *f;
+    bool stop;
+    reef_future done[READERS];
+};
+
+static reef_future reader(void *arg)
+{
+    struct readers *rs = arg;
+    reef_buf b;
+    T_EQ(reef_file_alloc_buf(rs->f, BLOCK, &b), 0);
+    for (unsigned i = 0; !rs->stop; i++) {
+        uint64_t off = (uint64_t)(i * 7919u % FILE_BLOCKS) * BLOCK;
+        reef_val n;
+        T_EQ(reef_fiber_wait(reef_file_dma_read(rs->f, off, reef_buf_data(b), BLOCK), &n, NULL), 0);
+        T_UEQ(n.u, BLOCK);
+    }
+    reef_buf_release(&b);
+    return reef_done();
+}
+
+/* Runs in the group: the fibers it starts belong to it. */
+static reef_future start_readers(void *cap)
+{
+    struct readers *rs = *(struct readers **)cap;
+    for (int i = 0; i < READERS; i++)
+        rs->done[i] = reef_async(reader, rs);
+    return reef_done();
+}
+
+static reef_sched_group make_group(const char *name)
+{
+    reef_val v;
+    T_EQ(reef_fiber_wait(reef_sched_group_create(name, 100), &v, NULL), 0);
+    return reef_sched_group_from_val(v);
+}
+
+static reef_file *make_file(char *path)
+{
+    reef_val v;
+    T_EQ(reef_fiber_wait(reef_file_open(path, REEF_FILE_READ | REEF_FILE_WRITE | REEF_FILE_CREATE),
+                         &v, NULL),
+         0);
+    reef_file *f = v.p;
+    reef_buf b;
+    T_EQ(reef_file_alloc_buf(f, BLOCK, &b), 0);
+    memset(reef_buf_data(b), 'd', BLOCK);
+    for (uint64_t i = 0; i < FILE_BLOCKS; i++)
+        T_EQ(reef_fiber_wait(reef_file_dma_write(f, i * BLOCK, reef_buf_data(b), BLOCK), NULL,
+                             NULL),
+             0);
+    reef_buf_release(&b);
+    return f;
+}
+
+FIBER_TEST(two_busy_classes_share_the_disk_by_their_shares)
+{
+    char path[] = "/tmp/reef-io-class-XXXXXX";
+    int fd = mkstemp(path);
+    T_TRUE(fd >= 0);
+    close(fd);
+    reef_file *f = make_file(path);
+    reef_sched_group low = make_group("io-low"), high = make_group("io-high");
+    T_EQ(reef_io_set_shares(low, 100), 0);
+    T_EQ(reef_io_set_shares(high, 200), 0);
+    T_EQ(reef_io_shares(high), 200);
+    /* Few slots and many readers: both classes always have requests
+     * waiting, so every dispatch is the queue's choice. */
+    T_EQ(reef_io_set_max_in_flight(4), 0);
+
+    struct reef_io_class_stats lo0, hi0, lo, hi;
+    T_EQ(reef_io_class_stats(low, &lo0), 0);
+    T_EQ(reef_io_class_stats(high, &hi0), 0);
+    struct readers a = {.f = f}, b = {.f = f};
+    struct readers *pa = &a, *pb = &b;
+    T_EQ(reef_fiber_wait(reef_with_sched_group(low, start_readers, &pa, sizeof(pa)), NULL, NULL), 0);
+    T_EQ(reef_fiber_wait(reef_with_sched_group(high, start_readers, &pb, sizeof(pb)), NULL, NULL),
+         0);
+    do {
+        reef_fiber_sleep(reef_ms(5));
+        T_EQ(reef_io_class_stats(low, &lo), 0);
+        T_EQ(reef_io_class_stats(high, &hi), 0);
+    } while (lo.ops - lo0.ops + hi.ops - hi0.ops < 900);
+    a.stop = b.stop = true;
+    for (int i = 0; i < READERS; i++) {
+        T_EQ(reef_fiber_wait(a.done[i], NULL, NULL), 0);
+        T_EQ(reef_fiber_wait(b.done[i], NULL, NULL), 0);
+    }
+    double ratio = (double)(hi.bytes - hi0.bytes) / (double)(lo.bytes - lo0.bytes);
+    printf("bytes high/low: %.3f (%llu ops)\n", ratio,
+           (unsigned long long)(lo.ops - lo0.ops + hi.ops - hi0.ops));
+    T_TRUE(ratio > 1.85 && ratio < 2.15);
+    T_TRUE(hi.queue_ns > hi0.queue_ns && lo.queue_ns > lo0.queue_ns); /* they did wait */
+    struct reef_io_class_stats lo_end, hi_end; /* everything finished: nothing waits */
+    T_EQ(reef_io_class_stats(low, &lo_end), 0);
+    T_EQ(reef_io_class_stats(high, &hi_end), 0);
+    T_EQ(lo_end.queued + hi_end.queued, 0);
+
+    T_EQ(reef_io_set_max_in_flight(0), -EINVAL);
+    T_EQ(reef_io_set_shares(low, 0), -EINVAL);
+    T_EQ(reef_io_set_max_in_flight(128), 0);
+    T_EQ(reef_fiber_wait(reef_file_close(f), NULL, NULL), 0);
+    unlink(path);
+    T_EQ(reef_fiber_wait(reef_sched_group_destroy(low), NULL, NULL), 0);
+    T_EQ(reef_fiber_wait(reef_sched_group_destroy(high), NULL, NULL), 0);
+}
+
+FIBER_TEST(a_class_alone_gets_every_slot)
+{
+    char path[] = "/tmp/reef-io-class-XXXXXX";
+    int fd = mkstemp(path);
+    T_TRUE(fd >= 0);
+    close(fd);
+    reef_file *f = make_file(path);
+    reef_sched_group only = make_group("io-alone");
+    T_EQ(reef_io_set_shares(only, 1), 0); /* tiny shares, but nobody competes */
+    struct reef_io_class_stats s0, s;
+    T_EQ(reef_io_class_stats(only, &s0), 0);
+    struct readers r = {.f = f};
+    struct readers *pr = &r;
+    T_EQ(reef_fiber_wait(reef_with_sched_group(only, start_readers, &pr, sizeof(pr)), NULL, NULL),
+         0);
+    do {
+        reef_fiber_sleep(reef_ms(5));
+        T_EQ(reef_io_class_stats(only, &s), 0);
+    } while (s.ops - s0.ops < 200);
+    r.stop = true;
+    for (int i = 0; i < READERS; i++)
+        T_EQ(reef_fiber_wait(r.done[i], NULL, NULL), 0);
+    T_UEQ(s.bytes - s0.bytes, (s.ops - s0.ops) * BLOCK);
+    T_EQ(reef_fiber_wait(reef_file_close(f), NULL, NULL), 0);
+    unlink(path);
+    T_EQ(reef_fiber_wait(reef_sched_group_destroy(only), NULL, NULL), 0);
+}
+
+TEST_MAIN()
