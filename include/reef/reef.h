@@ -30,6 +30,7 @@
 #include <reef/buf.h>
 #include <reef/fiber.h>
 #include <reef/file.h>
+#include <reef/fs.h>
 #include <reef/io_class.h>
 #include <reef/sockaddr.h>
 #include <reef/net.h>
