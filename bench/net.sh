@@ -18,8 +18,10 @@
 #   net.c10k.bytes_per_conn            the higher of the two backends
 #
 # Every point starts its server afresh, and the servers follow one another
-# for each connection count (A B C ... for c=1, then for c=64, ...), so a
-# slow phase of the machine spreads over all of them. Messages are 64 bytes,
+# for each connection count (A B C ... A B C ... for c=1, then for c=64,
+# ...), NET_REPS times; each figure is the median of its NET_REPS samples,
+# so a slow phase of the machine spreads over all of them and one outlier
+# does not decide a ratio. Messages are 64 bytes,
 # one round trip in flight per connection (closed loop), client: bench-loadgen.
 #
 # Pinning on this two-core machine, as in the peers' own script: a
@@ -30,6 +32,7 @@
 #
 # Environment:
 #   NET_DURATION  measured seconds per point (3)      NET_WARMUP  seconds before (1)
+#   NET_REPS      samples per point, median reported (3)
 #   NET_CONNS     connection counts ("1 64 512")       NET_SIZE    message bytes (64)
 #   NET_C10K      idle connections for c10k (10000)    NET_PORT    first port (17400; uses 9)
 #   NET_PEERS     directory of the peers' sources (../shared/bench/net from the
@@ -39,6 +42,7 @@ set -euo pipefail
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
 dur=${NET_DURATION:-3}
+reps=${NET_REPS:-3}
 warm=${NET_WARMUP:-1}
 conns=${NET_CONNS:-"1 64 512"}
 size=${NET_SIZE:-64}
@@ -108,44 +112,68 @@ field() { sed -n "s/.*\\b$1=\\([-0-9.]*\\).*/\\1/p" <<<"$2"; }
 fig() { printf '%s %s %s\n' "$1" "$2" "$3"; }
 
 # run_point NAME C PORT: drives the running server with bench-loadgen and
-# prints its two figures; the rate is kept in rate[NAME].
-declare -A rate
+# adds the rate and the server's CPU per round trip to the samples of NAME.
+declare -A rate rates cpus
 run_point() {
   local name=$1 c=$2 port=$3 out
   out=$(timeout $((${dur%.*} + ${warm%.*} + 60)) taskset -c 1 "$bin/bench-loadgen" -c 1 \
     --port "$port" --conns "$c" --size "$size" --duration "$dur" --warmup "$warm" --pid "$spid")
-  echo "$name $out" >>"$raw"
-  rate[$name]=$(field rt_per_s "$out")
+  echo "$name c=$c $out" >>"$raw"
+  rates[$name]+=" $(field rt_per_s "$out")"
+  cpus[$name]+=" $(field server_us_per_rt "$out")"
+}
+
+# median V...: the middle value (the lower middle of an even count).
+median() { tr ' ' '\n' <<<"$*" | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# report NAME C: the medians of NAME's samples as its two figures; the
+# rate is kept in rate[NAME].
+report() {
+  local name=$1 c=$2
+  rate[$name]=$(median "${rates[$name]}")
   fig "net.echo.$name.c${c}_rt_per_s" "${rate[$name]}" rt/s
-  fig "net.echo.$name.c${c}_server_us_per_rt" "$(field server_us_per_rt "$out")" us
+  fig "net.echo.$name.c${c}_server_us_per_rt" "$(median "${cpus[$name]}")" us
+  rates[$name]=
+  cpus[$name]=
 }
 
 backends=(io_uring epoll)
 short() { [ "$1" = io_uring ] && echo uring || echo "$1"; }
 
 for c in $conns; do
-  port=$port0
+  for ((r = 1; r <= reps; r++)); do
+    port=$port0
+    for s in 1 2; do
+      for b in "${backends[@]}"; do
+        port=$((port + 1))
+        if [ $s -eq 1 ]; then
+          start_server $port reef taskset -c 0 "$bin/reef-echo" -c 1 --reactor-backend="$b" --port $port
+        else
+          start_server $port reef "$bin/reef-echo" -c 2 --reactor-backend="$b" --port $port
+        fi
+        run_point "$(short "$b").s$s" "$c" $port
+        stop_server
+      done
+    done
+    if [ $have_peers -eq 1 ]; then
+      port=$((port + 1))
+      start_server $port peer taskset -c 0 "$peers/echo_epoll" $port
+      run_point baseline "$c" $port
+      stop_server
+      port=$((port + 1))
+      start_server $port peer taskset -c 0 "$peers/uv_echo" $port
+      run_point libuv "$c" $port
+      stop_server
+    fi
+  done
   for s in 1 2; do
     for b in "${backends[@]}"; do
-      port=$((port + 1))
-      if [ $s -eq 1 ]; then
-        start_server $port reef taskset -c 0 "$bin/reef-echo" -c 1 --reactor-backend="$b" --port $port
-      else
-        start_server $port reef "$bin/reef-echo" -c 2 --reactor-backend="$b" --port $port
-      fi
-      run_point "$(short "$b").s$s" "$c" $port
-      stop_server
+      report "$(short "$b").s$s" "$c"
     done
   done
   if [ $have_peers -eq 1 ]; then
-    port=$((port + 1))
-    start_server $port peer taskset -c 0 "$peers/echo_epoll" $port
-    run_point baseline "$c" $port
-    stop_server
-    port=$((port + 1))
-    start_server $port peer taskset -c 0 "$peers/uv_echo" $port
-    run_point libuv "$c" $port
-    stop_server
+    report baseline "$c"
+    report libuv "$c"
     best=$(awk -v a="${rate[baseline]}" -v b="${rate[libuv]}" 'BEGIN { print (a > b ? a : b) }')
     for s in 1 2; do
       for b in "${backends[@]}"; do
