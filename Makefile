@@ -47,7 +47,7 @@ build-tsan/CMakeCache.txt:
 tsan: deps build-tsan/CMakeCache.txt
 	cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) \
-	  -R 'smp_test|sharded_test|mem/|examples/(smp|sharded)'
+	  -R 'smp_test|sharded_test|spread_test|mem/|examples/(smp|sharded)'
 
 build-clang/CMakeCache.txt:
 	CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)

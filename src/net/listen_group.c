@@ -15,15 +15,20 @@
  *   accept loop: accept -> descriptor
  *     choose t among the members
  *     in_flight[t]++       --- submit_to --->  deliver: make a reef_socket
- *                                              of shard t, complete the
- *                                              waiting reef_accept or keep
- *     in_flight[t]--       <---- reply ------  it (up to the backlog)
+ *                                              of shard t (count[t]++),
+ *                                              complete the waiting
+ *                                              reef_accept or keep it (up
+ *                                              to the backlog);
+ *                                              in_flight[t]--
+ *     restart a parked loop <--- reply ------
  *
  * The accepted descriptor is fresh: the acceptor never polls it, so no
  * reactor but the serving shard's ever knows it, and the serving shard
  * owns and closes it. Choosing reads only the members' flags and the
  * per-shard connection counts, relaxed atomics written by their owners:
- * no lock is taken per connection.
+ * no lock is taken per connection. The serving shard takes a connection
+ * off in_flight as it counts it as its own, so the acceptor counts each
+ * connection once (see load()).
  *
  * A group's life (rule 17 of docs/design.md):
  *  1. The first shard to listen binds the kernel socket, creates the group
@@ -125,8 +130,10 @@ struct member {
     atomic_uint kept;
     /* Fixed at join: how many it may keep. */
     unsigned backlog;
-    /* The acceptor's alone: hand-overs to shard i not yet acknowledged. */
-    unsigned in_flight;
+    /* Hand-overs to shard i not yet taken: raised by the acceptor, lowered
+     * by shard i once the connection is counted and kept (or by the
+     * acceptor if the message could not be sent). */
+    atomic_uint in_flight;
     /* Shard i's alone: its listener, NULL once closed. */
     reef_listener *l;
 };
@@ -223,8 +230,22 @@ static bool member_has_room(struct group *g, unsigned t)
 {
     if (!member_listening(g, t))
         return false;
+    /* in_flight before kept: shard t lowers in_flight after raising kept,
+     * so a connection is never missed, only seen twice for a moment. */
+    unsigned in_flight = atomic_load(&g->m[t].in_flight);
     unsigned kept = atomic_load(&g->m[t].kept); /* after wants_room: see set_kept */
-    return kept + g->m[t].in_flight < g->m[t].backlog;
+    return kept + in_flight < g->m[t].backlog;
+}
+
+/* Shard t's open accepted connections and those on their way to it. Read
+ * in_flight first for the same reason as above: had the acceptor lowered
+ * in_flight only when the reply came back, a connection shard t already
+ * counted would weigh twice for a whole message round trip, and a burst
+ * of connections would lean towards the acceptor. */
+static unsigned load(struct group *g, unsigned t)
+{
+    unsigned in_flight = atomic_load_explicit(&g->m[t].in_flight, memory_order_acquire);
+    return reef__accepted_count(t) + in_flight;
 }
 
 /* The shard with room and the fewest open accepted connections, counting
@@ -238,10 +259,10 @@ static int least_loaded(struct group *g)
         unsigned t = (g->rr + i) % g->nshards;
         if (!member_has_room(g, t))
             continue;
-        unsigned load = reef__accepted_count(t) + g->m[t].in_flight;
-        if (best < 0 || load < best_load) {
+        unsigned n = load(g, t);
+        if (best < 0 || n < best_load) {
             best = (int)t;
-            best_load = load;
+            best_load = n;
         }
     }
     if (best >= 0)
@@ -346,6 +367,9 @@ static reef_future deliver(void *cap)
 {
     struct handover *h = cap;
     deliver_here(h->g, h->fd, &h->peer);
+    /* Counted and kept (or closed): no longer on its way. Release: the
+     * acceptor that sees this sees the count and kept too. */
+    atomic_fetch_sub_explicit(&h->g->m[h->to].in_flight, 1, memory_order_release);
     return reef_done(); /* never fails: a failure means it did not run */
 }
 
@@ -355,16 +379,18 @@ static void group_unref(struct group *g);
 static reef_future delivered(void *cap, reef_future r)
 {
     struct handover *h = *(struct handover **)cap;
+    struct group *g = h->g;
     if (reef_future_failed(r)) {
         close(h->fd); /* the message could not be sent */
+        atomic_fetch_sub(&g->m[h->to].in_flight, 1);
         reef_log_warn(&net_log, "could not hand a connection to shard %u: closed", h->to);
     }
     reef_future_ignore(r);
-    struct group *g = h->g;
-    g->m[h->to].in_flight--;
     free(h);
+    /* Shard h->to lowered in_flight before replying: it may have room now
+     * (the loop checks). */
     if (g->parked && atomic_exchange_explicit(&g->wants_room, false, memory_order_relaxed))
-        loop_resume(g); /* may have room now: the loop checks */
+        loop_resume(g);
     group_unref(g);
     return reef_done();
 }
@@ -386,7 +412,7 @@ static void hand_over(struct group *g, int fd, const reef_sockaddr *peer)
         return;
     }
     *h = (struct handover){g, fd, (unsigned)t, *peer};
-    g->m[t].in_flight++;
+    atomic_fetch_add(&g->m[t].in_flight, 1);
     g->refs++;
     reef_future f = reef_submit_to((unsigned)t, deliver, h, sizeof(*h));
     reef_discard(reef_then_wrapped(f, delivered, &h, sizeof(h)));
@@ -557,6 +583,7 @@ static int group_create(const reef_sockaddr *addr, const struct reef_listen_opti
     for (unsigned i = 0; i < n; i++) {
         atomic_init(&g->m[i].listening, false);
         atomic_init(&g->m[i].kept, 0);
+        atomic_init(&g->m[i].in_flight, 0);
     }
     atomic_init(&g->wants_room, false);
     g->refs = 2; /* the kernel socket and the loop */
