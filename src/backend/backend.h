@@ -31,6 +31,8 @@ enum reef__io_op {
     REEF__IO_ACCEPT,  /* accept4(fd, aux = sockaddr, &addrlen, flags); result = new fd */
     REEF__IO_CONNECT, /* connect(fd, aux = sockaddr, addrlen); result = 0 */
     REEF__IO_FSYNC,   /* fsync(fd), or fdatasync when flags = 1 */
+    REEF__IO_STATX,   /* statx(fd, "", AT_EMPTY_PATH, mask = flags, aux = struct statx *) */
+    REEF__IO_CLOSE,   /* close(fd) */
 };
 
 struct reef__io;
@@ -83,9 +85,10 @@ struct reef__backend_ops {
     /* Must be called before fd is closed, so that state kept for it does
      * not outlive it; no operation may be outstanding on it. */
     void (*forget)(struct reef__backend *b, int fd);
-    /* READ, WRITE and FSYNC never block the shard, whatever the file. When
-     * false, only READ and WRITE at an offset on O_DIRECT files do (the
-     * file layer sends the rest to the shard's helper thread). */
+    /* READ, WRITE, FSYNC, STATX and CLOSE never block the shard, whatever
+     * the file. When false, only READ and WRITE at an offset on O_DIRECT
+     * files do (the file layer sends the rest to the shard's helper
+     * thread, and never submits STATX or CLOSE). */
     bool async_buffered_files;
 };
 

@@ -7,6 +7,7 @@
  * nothing to submit makes no system call at all to learn about them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <liburing.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,12 @@ static void prep(struct io_uring_sqe *sqe, struct reef__io *io)
         break;
     case REEF__IO_FSYNC:
         io_uring_prep_fsync(sqe, io->fd, io->flags ? IORING_FSYNC_DATASYNC : 0);
+        break;
+    case REEF__IO_STATX:
+        io_uring_prep_statx(sqe, io->fd, "", AT_EMPTY_PATH, io->flags, io->aux);
+        break;
+    case REEF__IO_CLOSE:
+        io_uring_prep_close(sqe, io->fd);
         break;
     default:
         io_uring_prep_nop(sqe);

@@ -6,8 +6,9 @@
  *   operation             io_uring backend      epoll backend
  *   read, write           the ring              direct file: Linux AIO
  *                                               buffered file: helper thread
- *   flush (fdatasync)     the ring              helper thread
- *   open, stat, truncate, allocate, discard, close: the helper thread
+ *   flush, stat, close    the ring              helper thread
+ *   open, truncate, allocate, discard: the helper thread (opening tries
+ *   O_DIRECT, asks for the alignment and may fall back: several calls)
  *
  * A file counts its references and its operations in flight; the
  * descriptor is closed when both reach zero, so an operation never runs on
@@ -22,6 +23,7 @@
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <reef/file.h>
@@ -48,6 +50,7 @@ struct closer {
 };
 
 struct reef_file {
+    struct reef__io close_io; /* the ring's close, when the backend has one */
     int fd;
     bool direct;
     size_t align;    /* 1 when buffered */
@@ -209,12 +212,23 @@ static reef_future closed(void *cap, reef_future r)
     return reef_done();
 }
 
+static void closed_on_ring(struct reef__io *io, int res)
+{
+    reef_file *f = (reef_file *)((char *)io - offsetof(reef_file, close_io));
+    reef_discard(closed(&f, res < 0 ? reef_fail_code(res) : reef_done()));
+}
+
 /* Closes the descriptor once nobody holds or uses it. */
 static void maybe_close(reef_file *f)
 {
     if (f->refs || f->flying)
         return;
     f->flying = 1; /* the close itself: no second one starts */
+    if (reef__r->ops->async_buffered_files) {
+        f->close_io = (struct reef__io){.done = closed_on_ring, .op = REEF__IO_CLOSE, .fd = f->fd};
+        reef__r->ops->submit(reef__r->be, &f->close_io);
+        return;
+    }
     reef_discard(reef_then_wrapped(reef__blocking(do_close, f), closed, &f, sizeof(f)));
 }
 
@@ -243,7 +257,27 @@ struct file_op {
     enum op_kind kind;
     void *buf;
     uint64_t offset, n;
+    struct statx *sx; /* OP_STAT on the ring: filled there, copied into buf */
 };
+
+/* The fields of struct stat that statx reports. */
+static void stat_from_statx(struct stat *st, const struct statx *sx)
+{
+    memset(st, 0, sizeof(*st));
+    st->st_dev = makedev(sx->stx_dev_major, sx->stx_dev_minor);
+    st->st_ino = sx->stx_ino;
+    st->st_mode = sx->stx_mode;
+    st->st_nlink = sx->stx_nlink;
+    st->st_uid = sx->stx_uid;
+    st->st_gid = sx->stx_gid;
+    st->st_rdev = makedev(sx->stx_rdev_major, sx->stx_rdev_minor);
+    st->st_size = (off_t)sx->stx_size;
+    st->st_blksize = sx->stx_blksize;
+    st->st_blocks = (blkcnt_t)sx->stx_blocks;
+    st->st_atim = (struct timespec){sx->stx_atime.tv_sec, sx->stx_atime.tv_nsec};
+    st->st_mtim = (struct timespec){sx->stx_mtime.tv_sec, sx->stx_mtime.tv_nsec};
+    st->st_ctim = (struct timespec){sx->stx_ctime.tv_sec, sx->stx_ctime.tv_nsec};
+}
 
 static int64_t run_blocking(void *arg)
 {
@@ -286,6 +320,11 @@ static void op_finish(struct file_op *op, int64_t res)
     reef_file *f = op->f;
     if (queued_kind(op->kind))
         reef__io_queue_done(&op->req);
+    if (op->sx) {
+        if (res >= 0)
+            stat_from_statx(op->buf, op->sx);
+        free(op->sx);
+    }
     if (res < 0)
         reef_promise_fail(&op->done, reef_err_code((int)res));
     else
@@ -318,7 +357,7 @@ static bool runs_on_backend(const reef_file *f, enum op_kind kind)
     const struct reef__backend_ops *ops = reef__r->ops;
     if (kind == OP_READ || kind == OP_WRITE)
         return f->direct || ops->async_buffered_files;
-    return kind == OP_FLUSH && ops->async_buffered_files;
+    return (kind == OP_FLUSH || kind == OP_STAT) && ops->async_buffered_files;
 }
 
 /* Hands op to the backend or the helper thread. */
@@ -331,10 +370,20 @@ static void launch(struct file_op *op)
     if (runs_on_backend(f, kind)) {
         static const uint8_t backend_op[] = {[OP_READ] = REEF__IO_READ,
                                              [OP_WRITE] = REEF__IO_WRITE,
-                                             [OP_FLUSH] = REEF__IO_FSYNC};
+                                             [OP_FLUSH] = REEF__IO_FSYNC,
+                                             [OP_STAT] = REEF__IO_STATX};
         op->io = (struct reef__io){.done = backend_done, .op = backend_op[kind], .fd = f->fd,
                                    .buf = buf, .len = (uint32_t)n, .offset = (int64_t)offset,
                                    .flags = kind == OP_FLUSH ? 1u : 0u};
+        if (kind == OP_STAT) {
+            op->sx = malloc(sizeof(*op->sx));
+            if (!op->sx) {
+                op_finish(op, -ENOMEM);
+                return;
+            }
+            op->io.aux = op->sx;
+            op->io.flags = STATX_BASIC_STATS;
+        }
         reef__r->ops->submit(reef__r->be, &op->io);
     } else {
         reef_discard(reef_then_wrapped(reef__blocking(run_blocking, op), blocking_done, &op,
