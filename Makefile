@@ -9,7 +9,7 @@
 #   make tsan    the cross-shard tests under ThreadSanitizer
 #   make clang   build everything with clang, warnings as errors
 #   make bench   run the benchmarks: one line per figure, "name value unit"
-#                (BENCH=core|flow|fiber|smp|net|sched|fs picks one area)
+#                (BENCH=core|flow|fiber|smp|net|spread|sched|fs picks one area)
 
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
