@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <reef/fiber.h>
@@ -308,6 +310,66 @@ FIBER_TEST(a_full_filesystem_is_a_typed_error)
     close_ok(f);
     unlink(s.path);
     T_EQ(umount(s.dir), 0);
+    scratch_fini(&s);
+}
+
+/* Runs a shell command; true if it succeeded. */
+static bool sh(const char *fmt, const char *a, const char *b)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), fmt, a, b);
+    return system(cmd) == 0;
+}
+
+FIBER_TEST(a_failing_disk_is_a_typed_error)
+{
+    /* A small ext4 on a loop device, shut down under an open file: from
+     * then on the filesystem fails every request with EIO, as a dying
+     * disk would. Needs root and mkfs.ext4; without them there is no disk
+     * to break. */
+    struct scratch s;
+    scratch_init(&s, "/tmp");
+    char img[96], mnt[96];
+    snprintf(img, sizeof(img), "%s/img", s.dir);
+    snprintf(mnt, sizeof(mnt), "%s/mnt", s.dir);
+    T_EQ(mkdir(mnt, 0755), 0);
+    if (!sh("truncate -s 16M %s && mkfs.ext4 -q -F %s >/dev/null 2>&1", img, img) ||
+        !sh("mount -o loop %s %s 2>/dev/null", img, mnt)) {
+        printf("SKIP a_failing_disk_is_a_typed_error: cannot make a loop-mounted ext4\n");
+        unlink(img);
+        rmdir(mnt);
+        scratch_fini(&s);
+        return;
+    }
+    char path[128];
+    snprintf(path, sizeof(path), "%s/data", mnt);
+    reef_file *f = open_ok(path, REEF_FILE_READ | REEF_FILE_WRITE | REEF_FILE_CREATE);
+    size_t a = reef_file_alignment(f);
+    reef_buf b;
+    T_EQ(reef_file_alloc_buf(f, a, &b), 0);
+    fill(b, 1);
+    T_UEQ(wait_u(reef_file_dma_write(f, 0, reef_buf_data(b), a)), a);
+
+    int dfd = open(mnt, O_RDONLY | O_DIRECTORY);
+    T_TRUE(dfd >= 0);
+    uint32_t how = 2; /* EXT4_GOING_FLAGS_NOLOGFLUSH: stop at once */
+    T_EQ(ioctl(dfd, _IOR('X', 125, uint32_t), &how), 0); /* EXT4_IOC_SHUTDOWN */
+    close(dfd);
+
+    reef_err e;
+    T_EQ(reef_fiber_wait(reef_file_dma_read(f, 0, reef_buf_data(b), a), NULL, &e), -EIO);
+    T_STREQ(reef_strerror(e.code), "Input/output error");
+    reef_err_release(e);
+    T_EQ(reef_fiber_wait(reef_file_dma_write(f, a, reef_buf_data(b), a), NULL, &e), -EIO);
+    reef_err_release(e);
+    T_EQ(reef_fiber_wait(reef_file_flush(f), NULL, &e), -EIO);
+    reef_err_release(e);
+    int rc = reef_fiber_wait(reef_file_close(f), NULL, NULL);
+    T_TRUE(rc == 0 || rc == -EIO);
+    reef_buf_release(&b);
+    T_TRUE(sh("umount %s%s", mnt, ""));
+    unlink(img);
+    T_EQ(rmdir(mnt), 0);
     scratch_fini(&s);
 }
 
