@@ -159,22 +159,53 @@ reef_input_stream *reef_file_input_stream_new(reef_file *f, uint64_t offset,
     return in;
 }
 
+/* What a freed input stream leaves behind: its reads still in flight,
+ * and its file reference, dropped after the last of them so that closing
+ * the file means the stream is entirely gone. */
+struct leftovers {
+    reef_file *f;
+    unsigned left;
+};
+
+struct leftover_read {
+    struct leftovers *l;
+    reef_buf b;
+};
+
+static void drop_file(reef_file *f)
+{
+    reef_discard(reef_file_close(f)); /* the descriptor closes after the others go */
+}
+
 /* Releases an abandoned read's block once the kernel is done with it. */
 static reef_future drop_block(void *cap, reef_future r)
 {
+    struct leftover_read *d = cap;
     reef_future_ignore(r);
-    reef_buf_release((reef_buf *)cap);
+    reef_buf_release(&d->b);
+    if (--d->l->left == 0) {
+        drop_file(d->l->f);
+        free(d->l);
+    }
     return reef_done();
 }
 
 static void free_source(struct file_source *fs)
 {
+    struct leftovers *l = fs->count ? malloc(sizeof(*l)) : NULL;
+    if (l)
+        *l = (struct leftovers){fs->f, fs->count};
+    else
+        drop_file(fs->f); /* nothing in flight (or no memory to wait with) */
     for (unsigned i = 0; i < fs->count; i++) {
         struct ahead *a = &fs->ring[(fs->first + i) % fs->depth];
-        reef_future_ignore(reef_then_wrapped(a->f, drop_block, &a->b, sizeof(a->b)));
+        if (!l) { /* the block is lost rather than freed under the kernel */
+            reef_future_ignore(a->f);
+            continue;
+        }
+        struct leftover_read d = {l, a->b};
+        reef_future_ignore(reef_then_wrapped(a->f, drop_block, &d, sizeof(d)));
     }
-    /* The descriptor stays open until those reads are done (reef/file.h). */
-    reef_discard(reef_file_close(fs->f));
     free(fs->ring);
     free(fs);
 }
@@ -546,8 +577,8 @@ static void destroy(reef_output_stream *out)
 {
     drop_queue(out);
     reef_buf_release(&out->batch);
-    if (out->f) /* the descriptor closes once the other references are gone too */
-        reef_discard(reef_file_close(out->f));
+    if (out->f)
+        drop_file(out->f);
     free(out->q);
     free(out);
 }
