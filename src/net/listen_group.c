@@ -30,7 +30,7 @@
  * off in_flight as it counts it as its own, so the acceptor counts each
  * connection once (see load()).
  *
- * A group's life (rule 17 of docs/design.md):
+ * A group's life (rules 32 and 33 of docs/design.md):
  *  1. The first shard to listen binds the kernel socket, creates the group
  *     and becomes its acceptor; its accept loop runs until the group ends.
  *  2. Later shards join without binding. A member that closes stops
