@@ -68,8 +68,10 @@ struct reef_listen_options {
  * With port 0, the other shards must listen on reef_listener_address() of
  * the first one. Errors: -EADDRINUSE, -EACCES, ... from binding; -EINVAL
  * for a fixed_shard that does not exist, or when the address is already
- * spread by another mode; -EADDRINUSE when this shard already listens on
- * it; -ENOMEM. */
+ * spread by another of the shared-socket modes; -EADDRINUSE when this
+ * shard already listens on it, and when REEF_SPREAD_REUSE_PORT meets a
+ * shared-socket mode on one address (the kernel refuses the second bind);
+ * -ENOMEM. */
 REEF_API int reef_listen(const reef_sockaddr *addr, const struct reef_listen_options *opts,
                          reef_listener **out);
 
