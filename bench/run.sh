@@ -4,7 +4,7 @@
 set -euo pipefail
 bin=$1
 area=${2:-}
-areas=(core flow fiber sched smp net spread)
+areas=(core flow fiber sched smp net spread fs)
 [ -n "$area" ] && areas=("$area")
 here=$(dirname "$0")
 for a in "${areas[@]}"; do
