@@ -96,6 +96,11 @@ static int64_t do_open(void *arg)
     if (q->want_direct) {
         int fd = open(q->path, q->flags | O_DIRECT, 0644);
         if (fd >= 0) {
+            struct stat st;
+            if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+                close(fd);
+                return -EISDIR;
+            }
             size_t a = direct_alignment(fd);
             if (a) {
                 q->direct = true;
@@ -110,7 +115,16 @@ static int64_t do_open(void *arg)
         }
     }
     int fd = open(q->path, q->flags, 0644);
-    return fd < 0 ? -errno : fd;
+    if (fd < 0)
+        return -errno;
+    /* A directory opens read-only (and refuses O_DIRECT, which led here);
+     * it is not a file to read or write. */
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return -EISDIR;
+    }
+    return fd;
 }
 
 static reef_future opened(void *cap, reef_future r)

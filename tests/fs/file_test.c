@@ -216,6 +216,9 @@ FIBER_TEST(opening_fails_with_typed_errors)
     reef_err_release(e);
     T_EQ(reef_fiber_wait(reef_file_open(s.dir, REEF_FILE_WRITE), NULL, &e), -EISDIR);
     reef_err_release(e);
+    T_EQ(reef_fiber_wait(reef_file_open(s.dir, REEF_FILE_READ), NULL, &e), -EISDIR);
+    T_TRUE(strstr(reef_err_message(e), s.dir) != NULL);
+    reef_err_release(e);
     scratch_fini(&s);
 }
 
