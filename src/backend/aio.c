@@ -7,6 +7,9 @@
  * completes: they come from a fixed table of MAX_INFLIGHT slots (the size
  * of the kernel context), on a free list. Operations beyond that wait in
  * a queue until slots come back, so the context can never overflow.
+ *
+ * A request goes to the kernel as soon as it is made (see uring.c for why
+ * disk requests are not held for the loop's batch).
  */
 #include <errno.h>
 #include <linux/aio_abi.h>
@@ -86,7 +89,7 @@ void reef__aio_destroy(struct reef__aio *a)
 
 int reef__aio_event_fd(const struct reef__aio *a) { return a->efd; }
 
-void reef__aio_queue(struct reef__aio *a, struct reef__io *io)
+static void queue(struct reef__aio *a, struct reef__io *io)
 {
     io->next = NULL;
     if (a->queue_tail)
@@ -115,6 +118,27 @@ static void give_back(struct reef__aio *a, struct slot *s)
     s->io = NULL;
     s->next_free = a->free;
     a->free = s;
+}
+
+int reef__aio_submit(struct reef__aio *a, struct reef__io *io)
+{
+    if (!a->free || a->queue_head) { /* full, or others wait first: keep the order */
+        queue(a, io);
+        return 0;
+    }
+    struct slot *s = a->free;
+    a->free = s->next_free;
+    prepare(a, s, io);
+    struct iocb *cb = &s->cb;
+    long rc;
+    do {
+        rc = sys_io_submit(a->ctx, 1, &cb);
+    } while (rc < 0 && errno == EINTR);
+    if (rc == 1)
+        return 0;
+    int err = rc < 0 ? -errno : -EIO;
+    give_back(a, s);
+    return err;
 }
 
 int reef__aio_flush(struct reef__aio *a)

@@ -19,9 +19,11 @@ int reef__aio_create(struct reef__aio **out);
 void reef__aio_destroy(struct reef__aio *a);
 /* The eventfd that becomes readable when operations complete. */
 int reef__aio_event_fd(const struct reef__aio *a);
-/* Queues a READ or WRITE (offset >= 0); it is handed to the kernel, with
- * the others queued, by the next reef__aio_flush. */
-void reef__aio_queue(struct reef__aio *a, struct reef__io *io);
+/* Hands a READ or WRITE (offset >= 0) to the kernel at once, or queues it
+ * for the next reef__aio_flush when every slot is taken. Returns 0, or the
+ * kernel's refusal (-EINVAL for a misaligned request, ...), in which case
+ * the caller completes io itself. */
+int reef__aio_submit(struct reef__aio *a, struct reef__io *io);
 /* Submits what is queued (as many as the context has room for); an
  * operation the kernel refuses completes with its error. Returns the
  * number completed that way. */

@@ -310,10 +310,10 @@ static void submit(struct reef__backend *b, struct reef__io *io)
     case REEF__IO_READ:
     case REEF__IO_WRITE: {
         int rc = io->offset >= 0 ? aio_ready(b) : -ESPIPE;
-        if (rc == 0)
-            reef__aio_queue(b->aio, io);
-        else
+        if (rc < 0)
             complete_later(b, io, perform_file_op(io));
+        else if ((rc = reef__aio_submit(b->aio, io)) < 0)
+            complete_later(b, io, rc);
         break;
     }
     case REEF__IO_FSYNC:

@@ -265,11 +265,11 @@ FIBER_TEST(concurrent_writers_and_readers_each_get_their_own_blocks)
     }
     for (unsigned i = 0; i < N; i++)
         T_UEQ(wait_u(fs[i]), 2 * a);
-    for (unsigned i = 0; i < N; i++) {
+    for (unsigned i = 0; i < N; i++)
         memset(reef_buf_data(bufs[i]), 0, 2 * a);
+    for (unsigned i = 0; i < N; i++) /* last block first */
         fs[N - 1 - i] = reef_file_dma_read(f, (uint64_t)(N - 1 - i) * 2 * a,
                                            reef_buf_data(bufs[N - 1 - i]), 2 * a);
-    }
     for (unsigned i = 0; i < N; i++) {
         T_UEQ(wait_u(fs[i]), 2 * a);
         T_TRUE(matches(reef_buf_data(bufs[i]), 2 * a, i, 0));
