@@ -3,7 +3,7 @@
 # missing and we are root. As another user it only reports what is missing.
 set -euo pipefail
 
-need=(build-essential cmake pkg-config liburing-dev clang python3 socat valgrind)
+need=(build-essential cmake pkg-config liburing-dev clang python3 socat valgrind e2fsprogs)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
