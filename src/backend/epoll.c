@@ -1,9 +1,13 @@
 /*
  * epoll backend: readiness-based, edge-triggered.
  *
- * A descriptor is registered once, for input and output edges together,
- * the first time an operation has to wait on it; it is never modified
- * afterwards, so waiting costs no epoll_ctl per operation. For each
+ * A descriptor is registered, edge-triggered, the first time an operation
+ * has to wait on it: for input edges when a receive waits, and for output
+ * edges only while a send (or connect) has to wait. Output edges come with
+ * every acknowledgement that frees send space, so a socket whose sends
+ * always go through at once (an echo server's) would otherwise wake the
+ * loop for nothing; the edge that finds no sender waiting removes them
+ * again. Waiting on input costs no epoll_ctl after the first. For each
  * descriptor we remember, per direction, whether the last attempt found
  * it empty (or full): "blocked". An unblocked direction is tried at once;
  * a blocked one waits for the next edge, which clears the flag.
@@ -40,7 +44,7 @@
 struct fd_slot {
     struct reef__io *in;  /* POLLIN, RECV, RECVMSG, ACCEPT */
     struct reef__io *out; /* POLLOUT, SEND, SENDMSG, CONNECT */
-    bool added;           /* registered with the epoll set */
+    uint32_t mask;        /* events registered with the epoll set; 0: not in it */
     bool in_blocked, out_blocked;
     /* An edge reported the end of input (or an error): a short read may
      * then have stopped at the end of stream, after which no edge comes. */
@@ -202,16 +206,27 @@ static int try_now(struct reef__backend *b, struct reef__io *io)
     return attempt(slot, io);
 }
 
-static int ensure_registered(struct reef__backend *b, int fd, struct fd_slot *slot)
+/* Registers (or modifies) fd for `mask`. Adding or changing reports the
+ * present state as an edge, so nothing that happened before is missed. */
+static int set_mask(struct reef__backend *b, int fd, struct fd_slot *slot, uint32_t mask)
 {
-    if (slot->added)
-        return 0;
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.fd = fd};
-    if (epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 &&
-        (errno != EEXIST || epoll_ctl(b->epfd, EPOLL_CTL_MOD, fd, &ev) < 0))
-        return -errno;
-    slot->added = true;
+    struct epoll_event ev = {.events = mask | EPOLLET, .data.fd = fd};
+    int op = slot->mask ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    if (epoll_ctl(b->epfd, op, fd, &ev) < 0) {
+        int other = op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+        if ((errno != EEXIST && errno != ENOENT) || epoll_ctl(b->epfd, other, fd, &ev) < 0)
+            return -errno;
+    }
+    slot->mask = mask;
     return 0;
+}
+
+static int ensure_registered(struct reef__backend *b, int fd, struct fd_slot *slot, bool output)
+{
+    uint32_t want = output ? EPOLLOUT : EPOLLIN | EPOLLRDHUP;
+    if ((slot->mask & want) == want)
+        return 0;
+    return set_mask(b, fd, slot, slot->mask | want);
 }
 
 /* revents for a POLL op, as poll(2) would report them now. */
@@ -229,7 +244,7 @@ static void park(struct reef__backend *b, struct fd_slot *slot, struct reef__io 
         complete_later(b, io, -EBUSY);
         return;
     }
-    int rc = ensure_registered(b, io->fd, slot);
+    int rc = ensure_registered(b, io->fd, slot, is_output(io));
     if (rc < 0) {
         complete_later(b, io, rc);
         return;
@@ -410,6 +425,7 @@ static int dispatch_one(struct reef__backend *b, int fd, uint32_t e)
     struct fd_slot *slot = &b->slots[fd];
     struct reef__io *ready[2];
     int res[2], n = 0;
+    bool sender_waited = slot->out != NULL;
     if (e & (EPOLLRDHUP | EPOLLERR | EPOLLHUP))
         slot->in_ended = true;
     if (e & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) {
@@ -426,6 +442,10 @@ static int dispatch_one(struct reef__backend *b, int fd, uint32_t e)
             slot->out = NULL;
         }
     }
+    /* Output edges with nobody to wake: stop asking for them. (If this
+     * fails, the edges only keep coming; nothing is lost.) */
+    if ((e & EPOLLOUT) && !sender_waited && (slot->mask & EPOLLOUT))
+        (void)set_mask(b, fd, slot, slot->mask & ~(uint32_t)EPOLLOUT);
     /* Callbacks last: they may submit, close, or grow the slot table. */
     for (int i = 0; i < n; i++)
         ready[i]->done(ready[i], res[i]);
