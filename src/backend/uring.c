@@ -106,6 +106,9 @@ static void prep(struct io_uring_sqe *sqe, struct reef__io *io)
     case REEF__IO_CLOSE:
         io_uring_prep_close(sqe, io->fd);
         break;
+    case REEF__IO_OPENAT:
+        io_uring_prep_openat(sqe, io->fd, io->aux, (int)io->flags, io->len);
+        break;
     default:
         io_uring_prep_nop(sqe);
         break;

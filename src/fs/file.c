@@ -7,8 +7,8 @@
  *   read, write           the ring              direct file: Linux AIO
  *                                               buffered file: helper thread
  *   flush, stat, close    the ring              helper thread
- *   open, truncate, allocate, discard: the helper thread (opening tries
- *   O_DIRECT, asks for the alignment and may fall back: several calls)
+ *   open                  the ring (file_open.c) helper thread
+ *   truncate, allocate, discard: the helper thread
  *
  * A file counts its references and its operations in flight; the
  * descriptor is closed when both reach zero, so an operation never runs on
@@ -20,28 +20,21 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <reef/file.h>
-#include <reef/log.h>
 
 #include "backend/backend.h"
 #include "core/reactor_impl.h"
 #include "fs/blocking.h"
+#include "fs/file_open.h"
 #include "fs/io_queue.h"
 
 /* One request's limit: lengths travel to the kernel as 32-bit counts. */
 #define MAX_REQUEST (1u << 30)
 
-/* Where the filesystem does not tell: the page size, which every block
- * device's logical block size divides. */
-#define DEFAULT_ALIGNMENT 4096
-
-static REEF_LOGGER_DEFINE(fs_log, "fs")
 
 /* A close waiting for the descriptor to go. */
 struct closer {
@@ -61,97 +54,23 @@ struct reef_file {
 
 /* ---- Opening -------------------------------------------------------------------- */
 
-struct open_req {
-    char *path;
-    int flags;
-    bool want_direct;
-    /* Results, written by the helper thread. */
-    bool direct;
-    size_t align;
-};
-
-/* The alignment direct I/O on fd needs, or 0 when the file gains nothing
- * from it. Kernels from 6.1 report the alignment; a filesystem that keeps
- * files in memory (tmpfs accepts O_DIRECT since 6.6) reports none, and
- * there the page cache is the storage, so the file stays buffered. */
-static size_t direct_alignment(int fd)
-{
-    struct statx sx;
-    if (statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 && (sx.stx_mask & STATX_DIOALIGN) &&
-        sx.stx_dio_offset_align > 0) {
-        size_t a = sx.stx_dio_offset_align;
-        return sx.stx_dio_mem_align > a ? sx.stx_dio_mem_align : a;
-    }
-    struct statfs fs;
-    if (fstatfs(fd, &fs) == 0 && (fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC))
-        return 0;
-    return DEFAULT_ALIGNMENT; /* an older kernel: assume the page size */
-}
-
-static int64_t do_open(void *arg)
-{
-    struct open_req *q = arg;
-    q->direct = false;
-    q->align = 1;
-    if (q->want_direct) {
-        int fd = open(q->path, q->flags | O_DIRECT, 0644);
-        if (fd >= 0) {
-            struct stat st;
-            if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-                close(fd);
-                return -EISDIR;
-            }
-            size_t a = direct_alignment(fd);
-            if (a) {
-                q->direct = true;
-                q->align = a;
-                return fd;
-            }
-            if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT) == 0)
-                return fd;
-            close(fd);
-        } else if (errno != EINVAL) {
-            return -errno; /* EINVAL: a filesystem that refuses O_DIRECT */
-        }
-    }
-    int fd = open(q->path, q->flags, 0644);
-    if (fd < 0)
-        return -errno;
-    /* A directory opens read-only (and refuses O_DIRECT, which led here);
-     * it is not a file to read or write. */
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        return -EISDIR;
-    }
-    return fd;
-}
-
 static reef_future opened(void *cap, reef_future r)
 {
-    struct open_req *q = *(struct open_req **)cap;
+    struct reef__opened *o = *(struct reef__opened **)cap;
     reef_val v;
     reef_err e;
-    int rc = reef_future_take(r, &v, &e);
-    if (rc < 0) {
-        reef_future f = reef_fail_msg(rc, "open %s: %s", q->path, reef_strerror(rc));
-        reef_err_release(e);
-        free(q->path);
-        free(q);
-        return f;
+    if (reef_future_take(r, &v, &e) < 0) {
+        free(o);
+        return reef_fail(e); /* the message names the path */
     }
     reef_file *f = calloc(1, sizeof(*f));
     if (!f) {
         close((int)v.i);
-        free(q->path);
-        free(q);
+        free(o);
         return reef_fail_code(-ENOMEM);
     }
-    *f = (reef_file){.fd = (int)v.i, .direct = q->direct, .align = q->align, .refs = 1};
-    if (q->want_direct && !q->direct)
-        reef_log_info(&fs_log, "%s: the filesystem has no direct I/O; buffered", q->path);
-    free(q->path);
-    free(q);
+    *f = (reef_file){.fd = (int)v.i, .direct = o->direct, .align = o->align, .refs = 1};
+    free(o);
     return reef_ready_ptr(f);
 }
 
@@ -170,15 +89,11 @@ reef_future reef_file_open(const char *path, unsigned flags)
         oflags |= O_EXCL;
     if (flags & REEF_FILE_TRUNCATE)
         oflags |= O_TRUNC;
-    struct open_req *q = calloc(1, sizeof(*q));
-    char *copy = strdup(path);
-    if (!q || !copy) {
-        free(q);
-        free(copy);
+    struct reef__opened *o = malloc(sizeof(*o));
+    if (!o)
         return reef_fail_code(-ENOMEM);
-    }
-    *q = (struct open_req){.path = copy, .flags = oflags, .want_direct = !(flags & REEF_FILE_BUFFERED)};
-    return reef_then_wrapped(reef__blocking(do_open, q), opened, &q, sizeof(q));
+    reef_future f = reef__file_open(path, oflags, !(flags & REEF_FILE_BUFFERED), o);
+    return reef_then_wrapped(f, opened, &o, sizeof(o));
 }
 
 bool reef_file_is_direct(const reef_file *f) { return f->direct; }
