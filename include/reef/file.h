@@ -9,10 +9,11 @@
  * reef_file_alignment(); a misaligned request fails with -EINVAL before it
  * reaches the kernel.
  *
- * Reads, writes and flushes run asynchronously on the reactor's backend
- * (io_uring; with epoll, Linux AIO for direct files); the calls that have
- * no asynchronous form there (open, stat, truncate, allocate, and every
- * operation on a buffered file under epoll) run on the shard's helper
+ * Opening, reads, writes, flushes, stat and close run asynchronously on
+ * io_uring; with epoll, reads and writes of direct files go through Linux
+ * AIO. The calls that have no asynchronous form on the backend in use
+ * (truncate, allocate and discard; under epoll also the others on a
+ * buffered file, opening, stat and flush) run on the shard's helper
  * thread, so the reactor never blocks on the disk.
  *
  * A reef_file is a counted reference to one open file, owned by the shard
