@@ -32,6 +32,8 @@
 #include "fs/file_open.h"
 #include "fs/io_queue.h"
 
+#define PAGE_BYTES 4096
+
 /* One request's limit: lengths travel to the kernel as 32-bit counts. */
 #define MAX_REQUEST (1u << 30)
 
@@ -105,7 +107,11 @@ static size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 int reef_file_alloc_buf(const reef_file *f, size_t n, reef_buf *out)
 {
     size_t a = f->align < 16 ? 16 : f->align;
-    return reef_buf_alloc_aligned(a, align_up(n, a), out);
+    /* Whole pages for transfers of a page or more: a buffer that starts
+     * inside a page touches one page more, and the block layer splits a
+     * request into one segment per page it touches. */
+    size_t mem = n >= PAGE_BYTES && a < PAGE_BYTES ? PAGE_BYTES : a;
+    return reef_buf_alloc_aligned(mem, align_up(n, a), out);
 }
 
 reef_file *reef_file_share(reef_file *f)
