@@ -29,7 +29,8 @@ typedef struct reef_socket reef_socket;
 enum reef_spread {
     /* One shard accepts (the first to listen on the address) and hands
      * each connection to the listening shard with the fewest open accepted
-     * connections; ties go round robin. Seastar's default: it follows the
+     * connections; a tie goes to the accepting shard if it is in it,
+     * otherwise round robin. Seastar's default: it follows the
      * real load, where the kernel's hash spreads by address alone. */
     REEF_SPREAD_LEAST_LOADED = 0,
     /* One shard accepts and hands each connection to shard

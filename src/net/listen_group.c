@@ -249,8 +249,7 @@ static unsigned load(struct group *g, unsigned t)
 }
 
 /* The shard with room and the fewest open accepted connections, counting
- * those on their way to it; -1 if none has room. Ties go to the first
- * found from the round-robin cursor. */
+ * those on their way to it; -1 if none has room. Ties: see the end. */
 static int least_loaded(struct group *g)
 {
     int best = -1;
@@ -265,6 +264,13 @@ static int least_loaded(struct group *g)
             best_load = n;
         }
     }
+    /* A tie that includes the accepting shard goes to it: the connection
+     * is then served where it was accepted, without a message between
+     * shards (and a lone connection gets the shard that is not busy
+     * handing connections over). Other ties take turns. */
+    unsigned me = g->acceptor;
+    if (best >= 0 && (unsigned)best != me && member_has_room(g, me) && load(g, me) == best_load)
+        return (int)me;
     if (best >= 0)
         g->rr = ((unsigned)best + 1) % g->nshards;
     return best;
