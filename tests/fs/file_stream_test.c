@@ -1,5 +1,5 @@
 /*
- * File streams (src/net/stream.c over include/reef/file.h) on both
+ * File streams (src/io/stream.c over include/reef/file.h) on both
  * backends: direct files on the disk under /tmp, buffered ones on tmpfs
  * (/dev/shm). Bytes follow a pattern keyed by their offset in the file,
  * so every byte a reader sees is checked where it lands.

@@ -1,5 +1,5 @@
 /*
- * The zero-copy side of the buffered streams (src/net/stream.c):
+ * The zero-copy side of the buffered streams (src/io/stream.c):
  * reef_input_read_buf, reef_input_read_exactly_buf and
  * reef_output_write_buf, over loopback TCP and a Unix socket, on both
  * backends.

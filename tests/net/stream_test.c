@@ -1,4 +1,4 @@
-/* Buffered streams (src/net/stream.c) over loopback TCP, on both backends. */
+/* Buffered streams (src/io/stream.c) over loopback TCP, on both backends. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
