@@ -19,24 +19,49 @@ struct net_service {
     net_handler handle;
 };
 
-/* Runs on one shard, in a fiber: accept and hand over, forever. */
+/* This shard's listener, and the future of its closing once a stop has
+ * been asked for. */
+static __thread reef_listener *net_listener;
+static __thread reef_future net_closed;
+static __thread bool net_stopping;
+
+/* Runs on one shard, in a fiber: accept and hand over, until a stop. */
 static inline reef_future net_service_loop(void *arg)
 {
     const struct net_service *svc = arg;
     reef_sockaddr addr;
     reef_sockaddr_ipv4(NULL, svc->port, &addr);
-    reef_listener *l;
-    int rc = reef_listen(&addr, NULL, &l);
+    int rc = reef_listen(&addr, NULL, &net_listener);
     if (rc < 0)
         return reef_fail_msg(rc, "bind: %s", reef_strerror(rc));
     for (;;) {
         reef_sockaddr peer;
         reef_val v;
         reef_err e;
-        if (reef_fiber_wait(reef_accept(l, &peer), &v, &e) < 0)
-            return reef_fail(e);
+        if (reef_fiber_wait(reef_accept(net_listener, &peer), &v, &e) < 0) {
+            if (!net_stopping)
+                return reef_fail(e);
+            reef_err_release(e); /* the listener closed under the accept */
+            return net_closed;  /* done once it is really closed */
+        }
         svc->handle(v.p, &peer);
     }
+}
+
+/* On each shard, when a stop is asked for: close the listener; the
+ * pending accept fails and the service loop ends. */
+static inline reef_future net_stop_here(void *cap)
+{
+    (void)cap;
+    net_stopping = true;
+    net_closed = reef_listener_close(net_listener);
+    return reef_done();
+}
+
+static inline void net_on_stop(void *arg)
+{
+    (void)arg;
+    reef_discard(reef_invoke_on_all(net_stop_here, NULL, 0));
 }
 
 static inline reef_future net_start_on_shard(void *cap)
@@ -44,9 +69,13 @@ static inline reef_future net_start_on_shard(void *cap)
     return reef_async(net_service_loop, *(struct net_service **)cap);
 }
 
-/* The application's main function: the service loop on every shard. */
+/* The application's main function: the service loop on every shard, until
+ * SIGINT or SIGTERM closes the listeners (connections still open then are
+ * cut off with the process). */
 static inline reef_future net_run_everywhere(struct net_service *svc)
 {
+    static reef_stop_hook hook;
+    reef_stop_hook_add(&hook, net_on_stop, NULL);
     return reef_invoke_on_all(net_start_on_shard, &svc, sizeof(svc));
 }
 

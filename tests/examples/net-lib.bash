@@ -25,7 +25,14 @@ sys.exit("server did not start")
 PY
 }
 
+# stop_server: SIGTERM; the example closes its listeners and exits 0.
 stop_server() {
   kill -TERM "$server_pid"
-  wait "$server_pid" || true
+  local rc=0
+  wait "$server_pid" || rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "FAIL: the server exited with $rc on SIGTERM" >&2
+    cat "$server_out" >&2
+    exit 1
+  fi
 }
