@@ -9,12 +9,12 @@
  * reef_file_alignment(); a misaligned request fails with -EINVAL before it
  * reaches the kernel.
  *
- * Opening, reads, writes, flushes, stat and close run asynchronously on
- * io_uring; with epoll, reads and writes of direct files go through Linux
- * AIO. The calls that have no asynchronous form on the backend in use
- * (truncate, allocate and discard; under epoll also the others on a
- * buffered file, opening, stat and flush) run on the shard's helper
- * thread, so the reactor never blocks on the disk.
+ * Opening, reads, writes, flushes, stat, allocate, discard and close run
+ * asynchronously on io_uring; with epoll, reads and writes of direct files
+ * go through Linux AIO. The calls that have no asynchronous form on the
+ * backend in use (truncate; under epoll also the others on a buffered
+ * file, opening, stat, flush, allocate and discard) run on the shard's
+ * helper thread, so the reactor never blocks on the disk.
  *
  * A reef_file is a counted reference to one open file, owned by the shard
  * that opened it: reef_file_share makes another, and the descriptor is

@@ -34,6 +34,7 @@ enum reef__io_op {
     REEF__IO_STATX,   /* statx(fd, "", AT_EMPTY_PATH, mask = flags, aux = struct statx *) */
     REEF__IO_CLOSE,   /* close(fd) */
     REEF__IO_OPENAT,  /* openat(fd, aux = path, flags, mode = len); result = new fd */
+    REEF__IO_FALLOCATE, /* fallocate(fd, mode = flags, offset, length = *(uint64_t *)aux) */
 };
 
 struct reef__io;
@@ -86,10 +87,10 @@ struct reef__backend_ops {
     /* Must be called before fd is closed, so that state kept for it does
      * not outlive it; no operation may be outstanding on it. */
     void (*forget)(struct reef__backend *b, int fd);
-    /* READ, WRITE, FSYNC, STATX, CLOSE and OPENAT never block the shard,
-     * whatever the file. When false, only READ and WRITE at an offset on
-     * O_DIRECT files do (the file layer sends the rest to the shard's
-     * helper thread, and never submits STATX, CLOSE or OPENAT). */
+    /* READ, WRITE, FSYNC, STATX, CLOSE, OPENAT and FALLOCATE never block
+     * the shard, whatever the file. When false, only READ and WRITE at an
+     * offset on O_DIRECT files do (the file layer sends the rest to the
+     * shard's helper thread, and never submits the other file ops). */
     bool async_buffered_files;
 };
 

@@ -106,6 +106,10 @@ static void prep(struct io_uring_sqe *sqe, struct reef__io *io)
     case REEF__IO_CLOSE:
         io_uring_prep_close(sqe, io->fd);
         break;
+    case REEF__IO_FALLOCATE:
+        io_uring_prep_fallocate(sqe, io->fd, (int)io->flags, (off_t)io->offset,
+                                (off_t) * (const uint64_t *)io->aux);
+        break;
     case REEF__IO_OPENAT:
         io_uring_prep_openat(sqe, io->fd, io->aux, (int)io->flags, io->len);
         break;

@@ -7,8 +7,10 @@
  *   read, write           the ring              direct file: Linux AIO
  *                                               buffered file: helper thread
  *   flush, stat, close    the ring              helper thread
+ *   allocate, discard     the ring              helper thread
  *   open                  the ring (file_open.c) helper thread
- *   truncate, allocate, discard: the helper thread
+ *   truncate              the helper thread (the ring's ftruncate needs
+ *                         kernel 6.9 and a newer liburing than Debian's)
  *
  * A file counts its references and its operations in flight; the
  * descriptor is closed when both reach zero, so an operation never runs on
@@ -293,7 +295,8 @@ static bool runs_on_backend(const reef_file *f, enum op_kind kind)
     const struct reef__backend_ops *ops = reef__r->ops;
     if (kind == OP_READ || kind == OP_WRITE)
         return f->direct || ops->async_buffered_files;
-    return (kind == OP_FLUSH || kind == OP_STAT) && ops->async_buffered_files;
+    return (kind == OP_FLUSH || kind == OP_STAT || kind == OP_ALLOCATE || kind == OP_DISCARD) &&
+           ops->async_buffered_files;
 }
 
 /* Hands op to the backend or the helper thread. */
@@ -307,10 +310,17 @@ static void launch(struct file_op *op)
         static const uint8_t backend_op[] = {[OP_READ] = REEF__IO_READ,
                                              [OP_WRITE] = REEF__IO_WRITE,
                                              [OP_FLUSH] = REEF__IO_FSYNC,
-                                             [OP_STAT] = REEF__IO_STATX};
+                                             [OP_STAT] = REEF__IO_STATX,
+                                             [OP_ALLOCATE] = REEF__IO_FALLOCATE,
+                                             [OP_DISCARD] = REEF__IO_FALLOCATE};
         op->io = (struct reef__io){.done = backend_done, .op = backend_op[kind], .fd = f->fd,
                                    .buf = buf, .len = (uint32_t)n, .offset = (int64_t)offset,
                                    .flags = kind == OP_FLUSH ? 1u : 0u};
+        if (kind == OP_ALLOCATE || kind == OP_DISCARD) {
+            op->io.aux = &op->n; /* the length: 64 bits, beyond io.len */
+            op->io.len = 0;
+            op->io.flags = kind == OP_DISCARD ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE : 0;
+        }
         if (kind == OP_STAT) {
             op->sx = malloc(sizeof(*op->sx));
             if (!op->sx) {
