@@ -742,31 +742,78 @@ static int alloc_batch(reef_output_stream *out)
     return reef_buf_alloc(out->cap, &out->batch);
 }
 
+/* Copies what fits of n bytes at *p into the batch (allocating it if
+ * needed) and seals the batch when it fills. Returns 0 or -ENOMEM. */
+static int fill_batch(reef_output_stream *out, const char **p, size_t *n)
+{
+    if (reef_buf_empty(out->batch)) {
+        int rc = alloc_batch(out);
+        if (rc < 0)
+            return rc;
+    }
+    size_t k = out->cap - out->len < *n ? out->cap - out->len : *n;
+    memcpy(reef_buf_data(out->batch) + out->len, *p, k);
+    out->len += k;
+    *p += k;
+    *n -= k;
+    if (out->f && out->len == out->cap)
+        seal(out); /* a full block goes to the disk while the writer fills the next */
+    return 0;
+}
+
+/* A copying write larger than the room left in a file stream's batch: one
+ * block at a time, waiting for the blocks behind to drain in between, so
+ * the stream never holds more than its write-behind allows. */
+struct copy_op {
+    reef_output_stream *out;
+    const char *p;
+    size_t n;
+    bool some; /* part of the write is in the stream */
+};
+
+static reef_future copy_step(void *cap)
+{
+    struct copy_op *c = *(struct copy_op **)cap;
+    int rc = fill_batch(c->out, &c->p, &c->n);
+    if (rc < 0) {
+        if (c->some)
+            c->out->err = rc; /* part of the write is in: the stream cannot go on */
+        return reef_fail_code(rc);
+    }
+    c->some = true;
+    if (c->n == 0)
+        return reef_stop();
+    return reef_then(wait_for(c->out, c->out->ahead), go_on, NULL, 0);
+}
+
+static reef_future copy_done(void *cap, reef_future r)
+{
+    struct copy_op *c = *(struct copy_op **)cap;
+    reef_output_stream *out = c->out;
+    free(c);
+    if (reef_future_failed(r))
+        return r;
+    reef_future_ignore(r);
+    return wait_for(out, out->ahead);
+}
+
 /* n bytes into the batch, sealing it each time it fills. */
 static reef_future copy_in(reef_output_stream *out, const void *src, size_t n)
 {
     const char *p = src;
     if (!out->f && out->len + n > out->cap)
         seal(out); /* a socket: a small write is not split between two sends */
-    while (n) {
-        if (out->len == out->cap)
-            seal(out);
-        if (reef_buf_empty(out->batch)) {
-            int rc = alloc_batch(out);
-            if (rc < 0) {
-                if (p != src) /* part of the write is in: the stream cannot go on */
-                    out->err = rc;
-                return reef_fail_code(rc);
-            }
-        }
-        size_t k = out->cap - out->len < n ? out->cap - out->len : n;
-        memcpy(reef_buf_data(out->batch) + out->len, p, k);
-        out->len += k;
-        p += k;
-        n -= k;
+    if (out->f && n > out->cap - out->len) {
+        struct copy_op *c = malloc(sizeof(*c));
+        if (!c)
+            return reef_fail_code(-ENOMEM);
+        *c = (struct copy_op){out, p, n, false};
+        return reef_then_wrapped(reef_repeat(copy_step, &c, sizeof(c)), copy_done, &c,
+                                 sizeof(c));
     }
-    if (out->f && out->len == out->cap)
-        seal(out); /* a full block goes to the disk while the writer fills the next */
+    int rc = fill_batch(out, &p, &n); /* it all fits */
+    if (rc < 0)
+        return reef_fail_code(rc);
     return wait_for(out, out->ahead);
 }
 
@@ -809,6 +856,12 @@ reef_future reef_output_write(reef_output_stream *out, const void *src, size_t n
     return enqueue(out, b, 0);
 }
 
+static reef_future release_after(void *cap, reef_future r)
+{
+    reef_buf_release((reef_buf *)cap);
+    return r;
+}
+
 reef_future reef_output_write_buf(reef_output_stream *out, reef_buf b)
 {
     if (out->err || reef_buf_empty(b)) {
@@ -818,9 +871,14 @@ reef_future reef_output_write_buf(reef_output_stream *out, reef_buf b)
     size_t n = reef_buf_size(b);
     /* Copying beats a system call of its own for a small buffer. */
     if (n < out->cap / 2 || !lendable(out, reef_buf_data(b), n)) {
+        bool long_copy = out->f && n > out->cap - out->len; /* see copy_in */
         reef_future f = copy_in(out, reef_buf_data(b), n);
-        reef_buf_release(&b);
-        return f;
+        if (!long_copy) {
+            reef_buf_release(&b); /* copied already: free for the caller at once */
+            return f;
+        }
+        /* A long copy into a file stream reads b until it is done. */
+        return reef_then_wrapped(f, release_after, &b, sizeof(b));
     }
     return enqueue(out, b, out->ahead);
 }
