@@ -16,6 +16,7 @@
 #include <reef/net.h>
 #include <reef/stream.h>
 
+#include "fs/fs_test_util.h"
 #include "harness/harness.h"
 
 /* ---- Helpers ------------------------------------------------------------------- */
@@ -36,44 +37,6 @@ static void pat_check(uint64_t off, const char *src, size_t n)
             th_fail(__FILE__, __LINE__, "byte %llu of the file: got 0x%02x, expected 0x%02x",
                     (unsigned long long)(off + i), (unsigned char)src[i],
                     (unsigned char)pat(off + i));
-}
-
-/* A fresh directory for one case, removed with everything in it. */
-struct scratch {
-    char dir[64];
-    char path[128];
-    char path2[128];
-};
-
-static void scratch_init(struct scratch *s, const char *base)
-{
-    snprintf(s->dir, sizeof(s->dir), "%s/reef-fstream-XXXXXX", base);
-    T_TRUE(mkdtemp(s->dir) != NULL);
-    snprintf(s->path, sizeof(s->path), "%s/data", s->dir);
-    snprintf(s->path2, sizeof(s->path2), "%s/copy", s->dir);
-}
-
-static void scratch_fini(struct scratch *s)
-{
-    unlink(s->path);
-    unlink(s->path2);
-    T_EQ(rmdir(s->dir), 0);
-}
-
-static reef_file *open_ok(const char *path, unsigned flags)
-{
-    reef_val v;
-    T_EQ(reef_fiber_wait(reef_file_open(path, flags), &v, NULL), 0);
-    return v.p;
-}
-
-static void close_ok(reef_file *f) { T_EQ(reef_fiber_wait(reef_file_close(f), NULL, NULL), 0); }
-
-static uint64_t wait_u(reef_future f)
-{
-    reef_val v;
-    T_EQ(reef_fiber_wait(f, &v, NULL), 0);
-    return v.u;
 }
 
 #define RW_NEW (REEF_FILE_READ | REEF_FILE_WRITE | REEF_FILE_CREATE | REEF_FILE_TRUNCATE)

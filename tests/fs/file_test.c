@@ -16,35 +16,8 @@
 #include <reef/fiber.h>
 #include <reef/file.h>
 
+#include "fs/fs_test_util.h"
 #include "harness/harness.h"
-
-/* A fresh directory for one case, removed with everything in it. */
-struct scratch {
-    char dir[64];
-    char path[128];
-};
-
-static void scratch_init(struct scratch *s, const char *base)
-{
-    snprintf(s->dir, sizeof(s->dir), "%s/reef-file-XXXXXX", base);
-    T_TRUE(mkdtemp(s->dir) != NULL);
-    snprintf(s->path, sizeof(s->path), "%s/data", s->dir);
-}
-
-static void scratch_fini(struct scratch *s)
-{
-    unlink(s->path);
-    T_EQ(rmdir(s->dir), 0);
-}
-
-static reef_file *open_ok(const char *path, unsigned flags)
-{
-    reef_val v;
-    T_EQ(reef_fiber_wait(reef_file_open(path, flags), &v, NULL), 0);
-    return v.p;
-}
-
-static void close_ok(reef_file *f) { T_EQ(reef_fiber_wait(reef_file_close(f), NULL, NULL), 0); }
 
 /* Byte i of the pattern for block `tag`. */
 static char pattern(unsigned tag, size_t i) { return (char)(tag * 31 + i * 7 + (i >> 9)); }
@@ -61,13 +34,6 @@ static bool matches(const char *p, size_t n, unsigned tag, size_t from)
         if (p[i] != pattern(tag, from + i))
             return false;
     return true;
-}
-
-static uint64_t wait_u(reef_future f)
-{
-    reef_val v;
-    T_EQ(reef_fiber_wait(f, &v, NULL), 0);
-    return v.u;
 }
 
 FIBER_TEST(a_file_on_disk_is_direct_and_round_trips_at_many_offsets_and_sizes)
