@@ -58,10 +58,27 @@ static inline reef_future net_stop_here(void *cap)
     return reef_done();
 }
 
+/* The stop's messages to every shard (shard 0's state). */
+static reef_future net_stopped;
+static bool net_stop_sent;
+
 static inline void net_on_stop(void *arg)
 {
     (void)arg;
-    reef_discard(reef_invoke_on_all(net_stop_here, NULL, 0));
+    net_stopped = reef_invoke_on_all(net_stop_here, NULL, 0);
+    net_stop_sent = true;
+}
+
+/* The service loops have ended: after a stop, once its messages are done
+ * too (nothing of them may be left when the application ends). */
+static inline reef_future net_after_loops(void *cap, reef_future loops)
+{
+    (void)cap;
+    if (!net_stop_sent)
+        return loops; /* ended on their own: a failure to report */
+    net_stop_sent = false;
+    reef_future_ignore(loops); /* ended by the stop, their listeners closed */
+    return net_stopped;
 }
 
 static inline reef_future net_start_on_shard(void *cap)
@@ -76,7 +93,8 @@ static inline reef_future net_run_everywhere(struct net_service *svc)
 {
     static reef_stop_hook hook;
     reef_stop_hook_add(&hook, net_on_stop, NULL);
-    return reef_invoke_on_all(net_start_on_shard, &svc, sizeof(svc));
+    return reef_then_wrapped(reef_invoke_on_all(net_start_on_shard, &svc, sizeof(svc)),
+                             net_after_loops, NULL, 0);
 }
 
 #endif

@@ -217,9 +217,8 @@ static reef_future issue_reads(void *cap)
 
 FIBER_TEST(the_queue_dispatches_by_shares)
 {
-    /* One slot: requests complete in the order they were dispatched. The
-     * first one issued takes the free slot at once; the other 59 wait,
-     * and from then on every choice is the queue's. */
+    /* One slot: requests complete in the order they were dispatched, and
+     * while requests wait, every choice is the queue's. */
     char path[] = "/tmp/reef-io-class-XXXXXX";
     int fd = mkstemp(path);
     T_TRUE(fd >= 0);
@@ -243,18 +242,24 @@ FIBER_TEST(the_queue_dispatches_by_shares)
         for (int i = 0; i < QUEUED; i++)
             T_EQ(reef_fiber_wait(done[c][i], NULL, NULL), 0);
     T_EQ(o.count, 2 * QUEUED);
-    /* After the first (which found the slot free), while both wait: two
-     * high for each low, to within one request. */
+    /* The low reads are issued first, so a few may go (alone in the
+     * queue) before the high ones arrive. From the first high read on,
+     * while both have requests waiting: two high for each low, to within
+     * one request either way. */
+    int first_high = 0;
+    while (first_high < o.count && o.seen[first_high] == 0)
+        first_high++;
+    T_TRUE(first_high < QUEUED - 10); /* a real stretch with both waiting */
     int high = 0, low = 0;
-    for (int i = 1; i < o.count && high < QUEUED && low < QUEUED; i++) {
+    for (int i = first_high; i < o.count && high < QUEUED && first_high + low < QUEUED; i++) {
         if (o.seen[i])
             high++;
         else
             low++;
         T_TRUE(high - 2 * low <= 2 && 2 * low - high <= 2);
     }
-    printf("while both waited: %d high, %d low\n", high, low);
-    T_TRUE(high >= 2 * low - 2 && high <= 2 * low + 2);
+    printf("while both waited: %d high, %d low (%d low before)\n", high, low, first_high);
+    T_TRUE(high >= 10);
     T_EQ(reef_io_set_max_in_flight(128), 0);
     reef_buf_release(&mem);
     T_EQ(reef_fiber_wait(reef_file_close(o.f), NULL, NULL), 0);
