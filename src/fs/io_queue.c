@@ -44,6 +44,9 @@ struct queue {
 };
 
 static __thread struct queue *q;
+static __thread void (*observer)(unsigned cls);
+
+void reef__io_queue_observe(void (*fn)(unsigned cls)) { observer = fn; }
 
 static unsigned shares_of(unsigned c)
 {
@@ -126,6 +129,8 @@ static void dispatch_waiting(struct queue *qq)
         k->vtime += (req->bytes + REQUEST_COST) * SCALE / shares_of(best);
         k->stats.queue_ns += (uint64_t)(reef_now() - (reef_time)req->queued_at);
         qq->in_flight++;
+        if (observer)
+            observer(best);
         req->dispatch(req);
     }
 }

@@ -29,4 +29,9 @@ void reef__io_queue_done(struct reef__io_req *req);
 /* Frees the calling shard's queue (reactor.c, as the shard ends). */
 void reef__io_queue_fini(void);
 
+/* Calls fn(class) on the calling shard each time it dispatches a request
+ * (NULL: stop). For tests: the dispatch order, free of how the tasks that
+ * see the completions are scheduled afterwards. */
+void reef__io_queue_observe(void (*fn)(unsigned cls));
+
 #endif
