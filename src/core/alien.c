@@ -12,6 +12,7 @@
 
 #include "core/reactor_impl.h"
 #include "core/smp_internal.h"
+#include "util/container_of.h"
 
 struct reef__alien_req {
     struct reef__alien_req *next;
@@ -24,8 +25,6 @@ struct reef__alien_req {
     uintptr_t s;
     reef_val v;
 };
-
-#define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
 static void complete(struct reef__alien_req *q, uintptr_t s, reef_val v)
 {

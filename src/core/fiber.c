@@ -40,6 +40,7 @@
 #include "core/cell.h"
 #include "core/fiber_stack.h"
 #include "core/reactor_impl.h"
+#include "util/container_of.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ASAN_FIBERS 1
@@ -51,8 +52,6 @@
 #ifdef ASAN_FIBERS
 #include <sanitizer/common_interface_defs.h>
 #endif
-
-#define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
 struct reef_fiber {
     struct reef__ctx ctx;      /* saved registers while not running */

@@ -29,8 +29,7 @@
 #include "core/memory.h"
 #include "core/reactor_impl.h"
 #include "util/backtrace.h"
-
-#define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
+#include "util/container_of.h"
 
 /* ---- Cells --------------------------------------------------------------- */
 

@@ -19,6 +19,7 @@
 #include "core/cell.h"
 #include "core/memory.h"
 #include "core/reactor_impl.h"
+#include "util/container_of.h"
 
 struct request {
     struct reef__smp_msg msg;
@@ -32,8 +33,6 @@ struct request {
     size_t alloc_size;
     _Alignas(16) unsigned char cap[];
 };
-
-#define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
 
 static void request_release(struct reef__cell *c)
 {

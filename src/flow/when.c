@@ -14,8 +14,7 @@
 #include "core/cell.h"
 #include "core/memory.h"
 #include "core/reactor_impl.h"
-
-#define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
+#include "util/container_of.h"
 
 static inline bool pending(reef_future f) { return f._s != 0 && !reef__is_failed(f._s); }
 

@@ -33,6 +33,7 @@
 #include "fs/blocking.h"
 #include "fs/file_open.h"
 #include "fs/io_queue.h"
+#include "util/container_of.h"
 
 #define PAGE_BYTES 4096
 
@@ -152,7 +153,7 @@ static reef_future closed(void *cap, reef_future r)
 
 static void closed_on_ring(struct reef__io *io, int res)
 {
-    reef_file *f = (reef_file *)((char *)io - offsetof(reef_file, close_io));
+    reef_file *f = container_of(io, reef_file, close_io);
     reef_discard(closed(&f, res < 0 ? reef_fail_code(res) : reef_done()));
 }
 
@@ -274,7 +275,7 @@ static void op_finish(struct file_op *op, int64_t res)
 
 static void backend_done(struct reef__io *io, int res)
 {
-    op_finish((struct file_op *)io, res);
+    op_finish(container_of(io, struct file_op, io), res);
 }
 
 static reef_future blocking_done(void *cap, reef_future r)
@@ -339,7 +340,7 @@ static void launch(struct file_op *op)
 
 static void launch_queued(struct reef__io_req *req)
 {
-    launch((struct file_op *)((char *)req - offsetof(struct file_op, req)));
+    launch(container_of(req, struct file_op, req));
 }
 
 static reef_future start(reef_file *f, enum op_kind kind, void *buf, uint64_t offset, uint64_t n)

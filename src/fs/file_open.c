@@ -32,6 +32,7 @@
 #include "core/reactor_impl.h"
 #include "fs/blocking.h"
 #include "fs/file_open.h"
+#include "util/container_of.h"
 
 /* Where the filesystem does not tell: the page size, which every block
  * device's logical block size divides. */
@@ -166,7 +167,7 @@ static reef_future settled(void *cap, reef_future r)
 
 static void statted(struct reef__io *io, int res)
 {
-    struct open_req *q = (struct open_req *)io;
+    struct open_req *q = container_of(io, struct open_req, io);
     int fd = q->out->fd;
     if (res >= 0 && S_ISDIR(q->sx.stx_mode))
         res = -EISDIR;
@@ -191,7 +192,7 @@ static void statted(struct reef__io *io, int res)
 
 static void ring_opened(struct reef__io *io, int res)
 {
-    struct open_req *q = (struct open_req *)io;
+    struct open_req *q = container_of(io, struct open_req, io);
     if (res == -EINVAL && q->trying_direct) {
         q->trying_direct = false; /* the filesystem refuses O_DIRECT */
         step(q, REEF__IO_OPENAT, ring_opened);

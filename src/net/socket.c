@@ -24,8 +24,7 @@
 #include "core/reactor_impl.h"
 #include "net/listen_group.h"
 #include "net/socket_internal.h"
-
-#define container_of(p, type, member) ((type *)((char *)(p)-offsetof(type, member)))
+#include "util/container_of.h"
 
 /* The most one backend operation moves; longer writes take several. */
 #define MAX_CHUNK (1u << 30)
