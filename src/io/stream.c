@@ -797,13 +797,20 @@ static reef_future copy_done(void *cap, reef_future r)
     return wait_for(out, out->ahead);
 }
 
+/* A copy of n bytes that does not fit the file batch's room goes a block
+ * at a time, reading the source until its future resolves. */
+static bool copies_in_steps(const reef_output_stream *out, size_t n)
+{
+    return out->f && n > out->cap - out->len;
+}
+
 /* n bytes into the batch, sealing it each time it fills. */
 static reef_future copy_in(reef_output_stream *out, const void *src, size_t n)
 {
     const char *p = src;
     if (!out->f && out->len + n > out->cap)
         seal(out); /* a socket: a small write is not split between two sends */
-    if (out->f && n > out->cap - out->len) {
+    if (copies_in_steps(out, n)) {
         struct copy_op *c = malloc(sizeof(*c));
         if (!c)
             return reef_fail_code(-ENOMEM);
@@ -871,9 +878,9 @@ reef_future reef_output_write_buf(reef_output_stream *out, reef_buf b)
     size_t n = reef_buf_size(b);
     /* Copying beats a system call of its own for a small buffer. */
     if (n < out->cap / 2 || !lendable(out, reef_buf_data(b), n)) {
-        bool long_copy = out->f && n > out->cap - out->len; /* see copy_in */
+        bool in_steps = copies_in_steps(out, n);
         reef_future f = copy_in(out, reef_buf_data(b), n);
-        if (!long_copy) {
+        if (!in_steps) {
             reef_buf_release(&b); /* copied already: free for the caller at once */
             return f;
         }
