@@ -18,6 +18,7 @@
 
 #include "fs/fs_test_util.h"
 #include "harness/harness.h"
+#include "net/net_test_util.h"
 
 /* ---- Helpers ------------------------------------------------------------------- */
 
@@ -296,32 +297,6 @@ static reef_future run_copy(void *arg)
 {
     struct copy_job *j = arg;
     return copy_stream(j->in, j->out);
-}
-
-struct pair {
-    reef_listener *l;
-    reef_socket *w, *r; /* w: the client end, r: the accepted one */
-};
-
-static void connect_pair(struct pair *p)
-{
-    reef_sockaddr any;
-    T_EQ(reef_sockaddr_parse("127.0.0.1:0", &any), 0);
-    T_EQ(reef_listen(&any, NULL, &p->l), 0);
-    reef_sockaddr bound = reef_listener_address(p->l);
-    reef_future acc = reef_accept(p->l, NULL);
-    reef_val v;
-    T_EQ(reef_fiber_wait(reef_connect(&bound), &v, NULL), 0);
-    p->w = v.p;
-    T_EQ(reef_fiber_wait(acc, &v, NULL), 0);
-    p->r = v.p;
-}
-
-static void close_pair(struct pair *p)
-{
-    T_EQ(reef_fiber_wait(reef_socket_close(p->w), NULL, NULL), 0);
-    T_EQ(reef_fiber_wait(reef_socket_close(p->r), NULL, NULL), 0);
-    T_EQ(reef_fiber_wait(reef_listener_close(p->l), NULL, NULL), 0);
 }
 
 /* file -> socket -> socket -> file, every hop the same copy_stream. */

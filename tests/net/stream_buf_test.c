@@ -22,6 +22,7 @@
 #include <reef/stream.h>
 
 #include "harness/harness.h"
+#include "net/net_test_util.h"
 
 /* ---- Helpers ------------------------------------------------------------------- */
 
@@ -49,44 +50,6 @@ static void pat_check(uint64_t seed, uint64_t off, const char *src, size_t n)
         if ((unsigned char)src[i] != pat(seed, off + i))
             th_fail(__FILE__, __LINE__, "byte %llu of the stream: got 0x%02x, expected 0x%02x",
                     (unsigned long long)(off + i), (unsigned char)src[i], pat(seed, off + i));
-}
-
-static reef_socket *take_socket(reef_future f)
-{
-    reef_val v;
-    T_EQ(reef_fiber_wait(f, &v, NULL), 0);
-    return v.p;
-}
-
-/* A connected pair on `where`: w is the client end, r the accepted one. */
-struct pair {
-    reef_listener *l;
-    reef_socket *w, *r;
-};
-
-static void connect_on(struct pair *p, const reef_sockaddr *where)
-{
-    T_EQ(reef_listen(where, NULL, &p->l), 0);
-    reef_sockaddr bound = reef_listener_address(p->l);
-    reef_future acc = reef_accept(p->l, NULL);
-    p->w = take_socket(reef_connect(&bound));
-    p->r = take_socket(acc);
-}
-
-static void connect_tcp(struct pair *p)
-{
-    reef_sockaddr any;
-    T_EQ(reef_sockaddr_parse("127.0.0.1:0", &any), 0);
-    connect_on(p, &any);
-}
-
-static void close_pair(struct pair *p)
-{
-    if (p->w)
-        T_EQ(reef_fiber_wait(reef_socket_close(p->w), NULL, NULL), 0);
-    if (p->r)
-        T_EQ(reef_fiber_wait(reef_socket_close(p->r), NULL, NULL), 0);
-    T_EQ(reef_fiber_wait(reef_listener_close(p->l), NULL, NULL), 0);
 }
 
 /* The descriptor behind a socket, found by its two addresses: the streams
@@ -213,7 +176,7 @@ static reef_future drain(void *arg)
 FIBER_TEST(read_buf_hands_out_what_arrived_and_never_overwrites_a_held_slice)
 {
     struct pair p;
-    connect_tcp(&p);
+    connect_pair(&p);
     static const size_t sizes[] = {1, 7, 300, 5000, 20000, 3, 4096, 9999};
     struct pieces snd = {p.w, 11, sizes, sizeof(sizes) / sizeof(sizes[0])};
     size_t total = 0;
@@ -264,7 +227,7 @@ FIBER_TEST(read_buf_after_a_released_slice_reuses_the_block_correctly)
     /* The common relay pattern: each slice is released before the next
      * read, so the stream may read into the same block again. */
     struct pair p;
-    connect_tcp(&p);
+    connect_pair(&p);
     static const size_t sizes[] = {100, 2000, 1, 3000, 64, 5000};
     struct pieces snd = {p.w, 12, sizes, sizeof(sizes) / sizeof(sizes[0])};
     reef_future sender = reef_async(send_pieces, &snd);
@@ -278,7 +241,7 @@ FIBER_TEST(read_buf_after_a_released_slice_reuses_the_block_correctly)
 FIBER_TEST(read_exactly_buf_spans_packets_exceeds_the_buffer_and_ends_short)
 {
     struct pair p;
-    connect_tcp(&p);
+    connect_pair(&p);
     static const size_t sizes[] = {3001, 3001, 3001, 3001, 3001, 3001, 3001, 3001, 3001, 3001};
     struct pieces snd = {p.w, 13, sizes, sizeof(sizes) / sizeof(sizes[0])};
     reef_future sender = reef_async(send_pieces, &snd);
@@ -317,7 +280,7 @@ FIBER_TEST(read_exactly_buf_spans_packets_exceeds_the_buffer_and_ends_short)
 FIBER_TEST(small_buffers_are_copied_into_the_batch_and_released_at_once)
 {
     struct pair p;
-    connect_tcp(&p);
+    connect_pair(&p);
     struct drain d = {p.r, 21, 0, 0};
     reef_future reader = reef_async(drain, &d);
     reef_output_stream *out = reef_output_stream_new(p.w, 4096);
@@ -345,7 +308,7 @@ FIBER_TEST(small_buffers_are_copied_into_the_batch_and_released_at_once)
 FIBER_TEST(a_large_buffer_is_sent_from_its_own_memory_and_released_once_sent)
 {
     struct pair p;
-    connect_tcp(&p);
+    connect_pair(&p);
     /* Small fixed socket buffers, so that the kernel cannot take the
      * whole buffer while nobody reads. */
     T_EQ(reef_socket_set_buffer_sizes(p.w, 65536, 65536), 0);
@@ -402,7 +365,7 @@ FIBER_TEST(a_large_buffer_is_sent_from_its_own_memory_and_released_once_sent)
 FIBER_TEST(write_buf_after_the_peer_went_fails_typed_and_releases_the_buffer)
 {
     struct pair p;
-    connect_tcp(&p);
+    connect_pair(&p);
     T_EQ(reef_fiber_wait(reef_socket_close(p.r), NULL, NULL), 0);
     p.r = NULL;
     reef_output_stream *out = reef_output_stream_new(p.w, 4096);
@@ -509,8 +472,8 @@ static reef_future relay_sink(void *arg)
 FIBER_TEST(a_relay_sends_the_bytes_it_read_without_copying_them)
 {
     struct pair a, b;
-    connect_tcp(&a);
-    connect_tcp(&b);
+    connect_pair(&a);
+    connect_pair(&b);
     T_EQ(reef_socket_set_buffer_sizes(b.w, 65536, 65536), 0);
     T_EQ(reef_socket_set_buffer_sizes(b.r, 65536, 65536), 0);
     reef_future source = reef_async(send_relay_source, a.w);
@@ -601,7 +564,7 @@ static reef_future pressure_writer(void *arg)
 FIBER_TEST(a_paused_reader_holds_the_writer_back)
 {
     struct pair p;
-    connect_tcp(&p);
+    connect_pair(&p);
     struct pressure w = {p.w, 0};
     reef_future writer = reef_async(pressure_writer, &w);
     /* While the reader pauses, a write resolves only once at most a
@@ -654,7 +617,7 @@ FIBER_TEST(streams_work_the_same_over_a_unix_socket)
     reef_sockaddr where;
     T_EQ(reef_sockaddr_unix(path, &where), 0);
     struct pair p;
-    connect_on(&p, &where);
+    connect_pair_on(&p, &where);
     reef_future echo = reef_async(stream_echo, p.r);
     struct drain d = {p.w, 51, 0, 0};
     reef_future back = reef_async(drain, &d);

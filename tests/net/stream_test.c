@@ -8,32 +8,7 @@
 #include <reef/stream.h>
 
 #include "harness/harness.h"
-
-struct pair {
-    reef_listener *l;
-    reef_socket *a, *b;
-};
-
-static void connect_pair(struct pair *p)
-{
-    reef_sockaddr any;
-    T_EQ(reef_sockaddr_parse("127.0.0.1:0", &any), 0);
-    T_EQ(reef_listen(&any, NULL, &p->l), 0);
-    reef_sockaddr bound = reef_listener_address(p->l);
-    reef_future acc = reef_accept(p->l, NULL);
-    reef_val v;
-    T_EQ(reef_fiber_wait(reef_connect(&bound), &v, NULL), 0);
-    p->a = v.p;
-    T_EQ(reef_fiber_wait(acc, &v, NULL), 0);
-    p->b = v.p;
-}
-
-static void close_pair(struct pair *p)
-{
-    T_EQ(reef_fiber_wait(reef_socket_close(p->a), NULL, NULL), 0);
-    T_EQ(reef_fiber_wait(reef_socket_close(p->b), NULL, NULL), 0);
-    T_EQ(reef_fiber_wait(reef_listener_close(p->l), NULL, NULL), 0);
-}
+#include "net/net_test_util.h"
 
 struct writer_args {
     reef_socket *s;
@@ -63,9 +38,9 @@ FIBER_TEST(small_writes_are_batched_and_reads_come_in_exact_pieces)
 {
     struct pair p;
     connect_pair(&p);
-    struct writer_args w = {p.a, 2000};
+    struct writer_args w = {p.w, 2000};
     reef_future writer = reef_async(write_records, &w);
-    reef_input_stream *in = reef_input_stream_new(p.b, 100);
+    reef_input_stream *in = reef_input_stream_new(p.r, 100);
     char rec[10], expect[10];
     reef_val n;
     for (int i = 0; i < w.records; i++) {
@@ -124,8 +99,8 @@ FIBER_TEST(consume_feeds_an_incremental_parser)
 {
     struct pair p;
     connect_pair(&p);
-    reef_future sender = reef_async(send_lines, p.a);
-    reef_input_stream *in = reef_input_stream_new(p.b, 0);
+    reef_future sender = reef_async(send_lines, p.w);
+    reef_input_stream *in = reef_input_stream_new(p.r, 0);
     const char *expect[] = {"hello", "world", "unfinished"};
     for (int i = 0; i < 3; i++) {
         struct line l = {.len = 0};
@@ -154,8 +129,8 @@ FIBER_TEST(a_parser_error_fails_the_consume)
 {
     struct pair p;
     connect_pair(&p);
-    reef_future sender = reef_async(send_long_line, p.a);
-    reef_input_stream *in = reef_input_stream_new(p.b, 0);
+    reef_future sender = reef_async(send_long_line, p.w);
+    reef_input_stream *in = reef_input_stream_new(p.r, 0);
     struct line l = {.len = 0};
     T_EQ(reef_fiber_wait(reef_input_consume(in, line_parser, &l), NULL, NULL), -EMSGSIZE);
     T_EQ(reef_fiber_wait(sender, NULL, NULL), 0);
