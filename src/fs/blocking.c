@@ -166,6 +166,17 @@ reef_future reef__blocking(reef__blocking_fn fn, void *arg)
     return f;
 }
 
+int64_t reef__blocking_result(reef_future r)
+{
+    reef_val v;
+    reef_err e;
+    int rc = reef_future_take(r, &v, &e);
+    if (rc == 0)
+        return v.i;
+    reef_err_release(e);
+    return rc;
+}
+
 static void drop(struct call *c)
 {
     while (c) {

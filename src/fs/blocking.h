@@ -27,6 +27,10 @@ typedef int64_t (*reef__blocking_fn)(void *arg);
  * finishes its calls before the application ends. */
 reef_future reef__blocking(reef__blocking_fn fn, void *arg);
 
+/* Consumes a resolved reef__blocking future: fn's result (>= 0), or the
+ * -errno it failed with (the caller words its own message). */
+int64_t reef__blocking_result(reef_future r);
+
 /* Stops the calling shard's helper thread, if it has one (reactor.c, after
  * the loop has ended and the backend is gone). */
 void reef__blocking_fini(void);

@@ -100,23 +100,11 @@ static int64_t run_name(void *arg)
     return rc < 0 ? -errno : 0;
 }
 
-/* What the helper thread's call returned: a result >= 0 or a -errno (the
- * caller words its own message, naming the path). */
-static int64_t result_of(reef_future r)
-{
-    reef_val v;
-    reef_err e;
-    int rc = reef_future_take(r, &v, &e);
-    if (rc == 0)
-        return v.i;
-    reef_err_release(e);
-    return rc;
-}
 
 static reef_future name_done(void *cap, reef_future r)
 {
     struct name_req *q = *(struct name_req **)cap;
-    int64_t res = result_of(r);
+    int64_t res = reef__blocking_result(r);
     int rc = (int)res;
     reef_future result;
     if (res < 0) {
@@ -278,7 +266,7 @@ static reef_future dir_closed(void *cap, reef_future r)
 {
     reef_dir *d = *(reef_dir **)cap;
     reef_promise *waiting = d->closer;
-    int rc = (int)result_of(r);
+    int rc = (int)reef__blocking_result(r);
     reef_future result = rc < 0 ? reef_fail_msg(rc, "close %s: %s", d->path, reef_strerror(rc))
                                 : reef_done();
     free(d->path);
@@ -301,7 +289,7 @@ static reef_future fetched(void *cap, reef_future r)
     struct reef_dirent *out = d->out;
     d->fetching = false;
     d->out = NULL;
-    int64_t n = result_of(r);
+    int64_t n = reef__blocking_result(r);
     reef_future result;
     if (n < 0) {
         result = reef_fail_msg((int)n, "list %s: %s", d->path, reef_strerror((int)n));
@@ -363,7 +351,7 @@ static int64_t open_dir(void *arg)
 static reef_future dir_opened(void *cap, reef_future r)
 {
     reef_dir *d = *(reef_dir **)cap;
-    int64_t fd = result_of(r);
+    int64_t fd = reef__blocking_result(r);
     if (fd < 0) {
         reef_future f = reef_fail_msg((int)fd, "open directory %s: %s", d->path,
                                       reef_strerror((int)fd));

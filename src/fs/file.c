@@ -280,13 +280,7 @@ static void backend_done(struct reef__io *io, int res)
 
 static reef_future blocking_done(void *cap, reef_future r)
 {
-    struct file_op *op = *(struct file_op **)cap;
-    reef_val v;
-    reef_err e;
-    int rc = reef_future_take(r, &v, &e);
-    if (rc < 0)
-        reef_err_release(e);
-    op_finish(op, rc < 0 ? rc : v.i);
+    op_finish(*(struct file_op **)cap, reef__blocking_result(r));
     return reef_done();
 }
 

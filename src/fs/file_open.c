@@ -155,13 +155,7 @@ static int64_t settle_blocking(void *arg)
 
 static reef_future settled(void *cap, reef_future r)
 {
-    struct open_req *q = *(struct open_req **)cap;
-    reef_val v;
-    reef_err e;
-    int rc = reef_future_take(r, &v, &e);
-    if (rc < 0)
-        reef_err_release(e);
-    finish(q, rc < 0 ? rc : v.i);
+    finish(*(struct open_req **)cap, reef__blocking_result(r));
     return reef_done();
 }
 
